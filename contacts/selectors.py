@@ -1,0 +1,168 @@
+"""Reads for contacts, companies, help offers. Every one is scoped to the member's organization.
+
+A foreign or unknown id is a 404 (``Http404``), never a 403 that would confirm it exists.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from contacts.models import OPEN_HELP_STATUSES, Company, Contact, HelpDirection, HelpOffer, HelpStatus, Relationship
+from relintel.accounts.models import Membership
+
+CONTACT_SORTS: dict[str, tuple[str, ...]] = {
+    "name": ("last_name", "first_name", "id"),
+    "-name": ("-last_name", "-first_name", "-id"),
+    "recent": (F("last_interaction_at").desc(nulls_last=True), "-id"),  # type: ignore[dict-item]
+    "created": ("-created_at", "-id"),
+    "company": (F("company__name").asc(nulls_last=True), "last_name", "id"),  # type: ignore[dict-item]
+}
+
+
+@dataclass(frozen=True)
+class ContactFilters:
+    q: str = ""
+    company_id: int | None = None
+    owner_id: int | None = None
+    mine: bool = False
+    has_open_help: bool = False
+    sort: str = "name"
+
+
+def contacts_for(*, membership: Membership) -> QuerySet[Contact]:
+    return Contact.objects.filter(organization_id=membership.organization_id, merged_into__isnull=True)
+
+
+def contact_list(*, membership: Membership, filters: ContactFilters) -> QuerySet[Contact]:
+    qs = contacts_for(membership=membership).select_related("company", "owner")
+    q = filters.q.strip().lower()
+    if q:
+        # Every word must match somewhere in the name, an email or the company name.
+        for word in q.split()[:6]:
+            qs = qs.filter(search_text__contains=word)
+    if filters.company_id is not None:
+        qs = qs.filter(company_id=filters.company_id)
+    if filters.mine:
+        qs = qs.filter(owner_id=membership.user_id)
+    elif filters.owner_id is not None:
+        qs = qs.filter(owner_id=filters.owner_id)
+    if filters.has_open_help:
+        qs = qs.filter(
+            Exists(
+                HelpOffer.objects.filter(
+                    contact_id=OuterRef("pk"), status__in=OPEN_HELP_STATUSES, direction=HelpDirection.GIVEN
+                )
+            )
+        )
+    order = CONTACT_SORTS.get(filters.sort, CONTACT_SORTS["name"])
+    return qs.order_by(*order).prefetch_related("emails")
+
+
+def contact_get(*, membership: Membership, contact_id: int) -> Contact:
+    try:
+        return (
+            contacts_for(membership=membership)
+            .select_related("company", "owner")
+            .prefetch_related("emails", "phones")
+            .get(pk=contact_id)
+        )
+    except (Contact.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such contact") from None
+
+
+def contact_by_email(*, membership: Membership, email: str) -> Contact | None:
+    return contacts_for(membership=membership).filter(emails__email=email.strip().lower()).first()
+
+
+def companies_for(*, membership: Membership) -> QuerySet[Company]:
+    return Company.objects.filter(organization_id=membership.organization_id)
+
+
+def company_list(*, membership: Membership, q: str = "") -> QuerySet[Company]:
+    qs = companies_for(membership=membership).annotate(
+        contact_count=Count("contacts", filter=Q(contacts__merged_into__isnull=True))
+    )
+    if q.strip():
+        qs = qs.filter(Q(name__icontains=q.strip()) | Q(domains__domain__icontains=q.strip().lower())).distinct()
+    return qs.order_by("name", "id").prefetch_related("domains")
+
+
+def company_get(*, membership: Membership, company_id: int) -> Company:
+    try:
+        return companies_for(membership=membership).prefetch_related("domains").get(pk=company_id)
+    except (Company.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such company") from None
+
+
+def help_offers_for(*, membership: Membership) -> QuerySet[HelpOffer]:
+    return HelpOffer.objects.filter(organization_id=membership.organization_id).select_related(
+        "contact", "intro_contact", "user"
+    )
+
+
+def help_offer_get(*, membership: Membership, offer_id: int) -> HelpOffer:
+    try:
+        return help_offers_for(membership=membership).get(pk=offer_id)
+    except (HelpOffer.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such help offer") from None
+
+
+def my_help_offers(*, membership: Membership, include_closed: bool = False) -> list[HelpOffer]:
+    """The member's help offers: overdue first, then due soonest, then undated, then closed."""
+    qs = help_offers_for(membership=membership).filter(user_id=membership.user_id, direction=HelpDirection.GIVEN)
+    if not include_closed:
+        qs = qs.filter(status__in=OPEN_HELP_STATUSES)
+    open_first = qs.order_by(F("due_date").asc(nulls_last=True), "-created_at")
+    offers = list(open_first[:500])
+    offers.sort(key=lambda o: (not o.is_open, o.due_date is None))
+    return offers
+
+
+def help_offer_is_overdue(offer: HelpOffer, *, today: datetime.date | None = None) -> bool:
+    today = today or timezone.localdate()
+    return offer.is_open and offer.due_date is not None and offer.due_date < today
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """The give-first reciprocity ledger of one contact with the organization."""
+
+    given: list[HelpOffer]
+    received: list[HelpOffer]
+
+    @property
+    def given_delivered(self) -> int:
+        return sum(1 for o in self.given if o.status == HelpStatus.DELIVERED)
+
+    @property
+    def received_delivered(self) -> int:
+        return sum(1 for o in self.received if o.status == HelpStatus.DELIVERED)
+
+    @property
+    def balance(self) -> int:
+        """Positive when we have given more than we received."""
+        return self.given_delivered - self.received_delivered
+
+
+def contact_ledger(*, membership: Membership, contact: Contact) -> Ledger:
+    offers = list(help_offers_for(membership=membership).filter(contact=contact).order_by("-created_at")[:200])
+    return Ledger(
+        given=[o for o in offers if o.direction == HelpDirection.GIVEN],
+        received=[o for o in offers if o.direction == HelpDirection.RECEIVED],
+    )
+
+
+def contact_relationships(*, membership: Membership, contact: Contact) -> QuerySet[Relationship]:
+    """Which teammates have interacted with this person, strongest first."""
+    return (
+        Relationship.objects.filter(
+            organization_id=membership.organization_id, contact=contact, interaction_count__gt=0
+        )
+        .select_related("user")
+        .order_by("-strength", "-last_interaction_at")
+    )

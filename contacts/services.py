@@ -1,0 +1,519 @@
+"""Writes for contacts, companies and help offers: transactional and keyword-only."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from contacts import tasks
+from contacts.errors import DuplicateEmailError
+from contacts.models import (
+    HELP_TRANSITIONS,
+    Company,
+    CompanyDomain,
+    Contact,
+    ContactEmail,
+    ContactPhone,
+    HelpDirection,
+    HelpOffer,
+    HelpStatus,
+    PhoneKind,
+    Source,
+)
+from contacts.normalize import (
+    FREE_MAIL_DOMAINS,
+    email_domain,
+    normalize_domain,
+    normalize_email,
+    normalize_phone,
+    search_text,
+    split_name,
+)
+from relintel.accounts.models import Membership, User
+
+
+@dataclass(frozen=True)
+class PhoneInput:
+    number: str
+    kind: str = PhoneKind.WORK
+
+
+# --- companies -----------------------------------------------------------------
+
+
+def _clean_domains(domains: Iterable[str]) -> list[str]:
+    cleaned: list[str] = []
+    errors: list[str] = []
+    for raw in domains:
+        if not raw.strip():
+            continue
+        try:
+            domain = normalize_domain(raw)
+        except ValidationError as exc:
+            errors.extend(exc.messages)
+            continue
+        if domain not in cleaned:
+            cleaned.append(domain)
+    if errors:
+        raise ValidationError({"domains": errors})
+    return cleaned
+
+
+def _set_company_domains(*, company: Company, domains: list[str]) -> None:
+    taken = (
+        CompanyDomain.objects.filter(organization_id=company.organization_id, domain__in=domains)
+        .exclude(company=company)
+        .select_related("company")
+    )
+    clashes = [f"{d.domain} already belongs to {d.company.name}." for d in taken]
+    if clashes:
+        raise ValidationError({"domains": clashes})
+    CompanyDomain.objects.filter(company=company).exclude(domain__in=domains).delete()
+    existing = set(CompanyDomain.objects.filter(company=company).values_list("domain", flat=True))
+    CompanyDomain.objects.bulk_create(
+        [
+            CompanyDomain(organization_id=company.organization_id, company=company, domain=d)
+            for d in domains
+            if d not in existing
+        ]
+    )
+
+
+@transaction.atomic
+def company_create(
+    *,
+    membership: Membership,
+    name: str,
+    domains: Sequence[str] = (),
+    website: str = "",
+    industry: str = "",
+    description: str = "",
+    owner: User | None = None,
+) -> Company:
+    company = Company(
+        organization=membership.organization,
+        name=name.strip(),
+        website=website.strip(),
+        industry=industry.strip(),
+        description=description,
+        owner=owner,
+    )
+    company.full_clean()
+    cleaned = _clean_domains(domains)
+    company.save()
+    _set_company_domains(company=company, domains=cleaned)
+    return company
+
+
+@transaction.atomic
+def company_update(
+    *,
+    company: Company,
+    name: str | None = None,
+    domains: Sequence[str] | None = None,
+    website: str | None = None,
+    industry: str | None = None,
+    description: str | None = None,
+    owner: User | None = None,
+) -> Company:
+    renamed = name is not None and name.strip() != company.name
+    for field, value in (("name", name), ("website", website), ("industry", industry), ("description", description)):
+        if value is not None:
+            setattr(company, field, value.strip() if field != "description" else value)
+    if owner is not None:
+        company.owner = owner
+    company.full_clean()
+    company.save()
+    if domains is not None:
+        _set_company_domains(company=company, domains=_clean_domains(domains))
+    if renamed:
+        # Contacts search by company name too.
+        transaction.on_commit(lambda: tasks.company_refresh_search.delay(company.pk))
+    return company
+
+
+@transaction.atomic
+def company_delete(*, company: Company) -> None:
+    """Delete a company; its contacts stay, without a company."""
+    contact_ids = list(company.contacts.values_list("pk", flat=True))
+    company.delete()
+    for contact in Contact.objects.filter(pk__in=contact_ids).prefetch_related("emails"):
+        contact_refresh_search(contact=contact)
+
+
+# --- contacts ------------------------------------------------------------------
+
+
+def _clean_emails(emails: Iterable[str]) -> list[str]:
+    cleaned: list[str] = []
+    errors: list[str] = []
+    for raw in emails:
+        if not raw.strip():
+            continue
+        try:
+            email = normalize_email(raw)
+        except ValidationError:
+            errors.append(f"“{raw.strip()}” is not an email address.")
+            continue
+        if email not in cleaned:
+            cleaned.append(email)
+    if errors:
+        raise ValidationError({"emails": errors})
+    return cleaned
+
+
+def _clean_phones(phones: Iterable[PhoneInput]) -> list[PhoneInput]:
+    region = settings.RELINTEL_DEFAULT_PHONE_REGION
+    cleaned: list[PhoneInput] = []
+    errors: list[str] = []
+    for phone in phones:
+        if not phone.number.strip():
+            continue
+        if phone.kind not in PhoneKind.values:
+            errors.append(f"“{phone.kind}” is not a phone kind ({', '.join(PhoneKind.values)}).")
+            continue
+        try:
+            number = normalize_phone(phone.number, default_region=region)
+        except ValidationError as exc:
+            errors.extend(exc.messages)
+            continue
+        if all(existing.number != number for existing in cleaned):
+            cleaned.append(PhoneInput(number=number, kind=phone.kind))
+    if errors:
+        raise ValidationError({"phones": errors})
+    return cleaned
+
+
+def _check_emails_free(*, organization_id: int, emails: list[str], contact: Contact | None) -> None:
+    taken = ContactEmail.objects.filter(organization_id=organization_id, email__in=emails).select_related("contact")
+    if contact is not None:
+        taken = taken.exclude(contact=contact)
+    first = taken.first()
+    if first is not None:
+        raise DuplicateEmailError(email=first.email, existing=first.contact)
+
+
+def _set_emails(*, contact: Contact, emails: list[str]) -> None:
+    ContactEmail.objects.filter(contact=contact).exclude(email__in=emails).delete()
+    # Primary flag moves to the first address: clear it first (one primary per contact).
+    ContactEmail.objects.filter(contact=contact).update(is_primary=False)
+    existing = {e.email: e for e in ContactEmail.objects.filter(contact=contact)}
+    for position, email in enumerate(emails):
+        row = existing.get(email)
+        if row is None:
+            ContactEmail.objects.create(
+                organization_id=contact.organization_id, contact=contact, email=email, is_primary=position == 0
+            )
+        elif position == 0:
+            ContactEmail.objects.filter(pk=row.pk).update(is_primary=True)
+
+
+def _set_phones(*, contact: Contact, phones: list[PhoneInput]) -> None:
+    ContactPhone.objects.filter(contact=contact).delete()
+    ContactPhone.objects.bulk_create(
+        [
+            ContactPhone(contact=contact, number=p.number, kind=p.kind, is_primary=position == 0)
+            for position, p in enumerate(phones)
+        ]
+    )
+
+
+def _check_company(*, membership: Membership, company: Company | None) -> None:
+    if company is not None and company.organization_id != membership.organization_id:
+        raise ValidationError({"company": ["No such company."]})
+
+
+def _check_owner(*, membership: Membership, owner: User | None) -> None:
+    if owner is not None and not owner.memberships.filter(organization_id=membership.organization_id).exists():
+        raise ValidationError({"owner": ["The owner must be a member of your organization."]})
+
+
+def contact_refresh_search(*, contact: Contact) -> None:
+    emails = [e.email for e in contact.emails.all()]
+    text = search_text(contact.full_name, *emails, contact.company.name if contact.company else "")
+    if text != contact.search_text:
+        contact.search_text = text
+        Contact.objects.filter(pk=contact.pk).update(search_text=text)
+
+
+@transaction.atomic
+def contact_create(
+    *,
+    membership: Membership,
+    full_name: str,
+    emails: Sequence[str] = (),
+    phones: Sequence[PhoneInput] = (),
+    title: str = "",
+    company: Company | None = None,
+    location: str = "",
+    linkedin_url: str = "",
+    interests: str = "",
+    needs: str = "",
+    expertise: str = "",
+    notes: str = "",
+    owner: User | None = None,
+    source: str = Source.MANUAL,
+) -> Contact:
+    """Create a contact; refuses an email that another contact already has."""
+    errors: dict[str, list[str]] = {}
+    if not full_name.strip():
+        errors["full_name"] = ["A contact needs a name."]
+    clean_emails: list[str] = []
+    clean_phones: list[PhoneInput] = []
+    for field, clean in (("emails", lambda: _clean_emails(emails)), ("phones", lambda: _clean_phones(phones))):
+        try:
+            value = clean()
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+            continue
+        if field == "emails":
+            clean_emails = value  # type: ignore[assignment]
+        else:
+            clean_phones = value  # type: ignore[assignment]
+    if errors:
+        raise ValidationError(errors)
+    _check_company(membership=membership, company=company)
+    _check_owner(membership=membership, owner=owner)
+    _check_emails_free(organization_id=membership.organization_id, emails=clean_emails, contact=None)
+    name = split_name(full_name)
+    contact = Contact(
+        organization=membership.organization,
+        full_name=name.full,
+        first_name=name.first,
+        last_name=name.last,
+        title=title.strip(),
+        company=company,
+        location=location.strip(),
+        linkedin_url=linkedin_url.strip(),
+        interests=interests.strip(),
+        needs=needs.strip(),
+        expertise=expertise.strip(),
+        notes=notes,
+        owner=owner if owner is not None else membership.user,
+        source=source,
+        created_by=membership.user,
+    )
+    contact.full_clean()
+    contact.save()
+    try:
+        with transaction.atomic():
+            _set_emails(contact=contact, emails=clean_emails)
+    except IntegrityError:
+        # Another request took the address between our check and our insert.
+        _check_emails_free(organization_id=membership.organization_id, emails=clean_emails, contact=contact)
+        raise
+    _set_phones(contact=contact, phones=clean_phones)
+    contact_refresh_search(contact=contact)
+    if company is None and clean_emails:
+        transaction.on_commit(lambda: tasks.contact_match_company.delay(contact.pk))
+    return contact
+
+
+_UNSET: object = object()
+
+
+@transaction.atomic
+def contact_update(
+    *,
+    membership: Membership,
+    contact: Contact,
+    full_name: str | None = None,
+    emails: Sequence[str] | None = None,
+    phones: Sequence[PhoneInput] | None = None,
+    company: Company | object | None = _UNSET,
+    owner: User | object | None = _UNSET,
+    **text_fields: str,
+) -> Contact:
+    """Change the given fields only. ``text_fields``: title, location, linkedin_url, interests, needs, expertise, notes."""
+    allowed = {"title", "location", "linkedin_url", "interests", "needs", "expertise", "notes"}
+    unknown = set(text_fields) - allowed
+    if unknown:
+        raise TypeError(f"contact_update() got unexpected fields: {', '.join(sorted(unknown))}")
+    errors: dict[str, list[str]] = {}
+    if full_name is not None:
+        if not full_name.strip():
+            errors["full_name"] = ["A contact needs a name."]
+        else:
+            name = split_name(full_name)
+            contact.full_name, contact.first_name, contact.last_name = name.full, name.first, name.last
+    clean_emails: list[str] | None = None
+    clean_phones: list[PhoneInput] | None = None
+    if emails is not None:
+        try:
+            clean_emails = _clean_emails(emails)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    if phones is not None:
+        try:
+            clean_phones = _clean_phones(phones)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    if company is not _UNSET:
+        _check_company(membership=membership, company=company)  # type: ignore[arg-type]
+        contact.company = company  # type: ignore[assignment]
+    if owner is not _UNSET:
+        _check_owner(membership=membership, owner=owner)  # type: ignore[arg-type]
+        contact.owner = owner  # type: ignore[assignment]
+    for field, value in text_fields.items():
+        setattr(contact, field, value.strip() if field != "notes" else value)
+    contact.full_clean()
+    if clean_emails is not None:
+        _check_emails_free(organization_id=contact.organization_id, emails=clean_emails, contact=contact)
+    contact.save()
+    if clean_emails is not None:
+        _set_emails(contact=contact, emails=clean_emails)
+    if clean_phones is not None:
+        _set_phones(contact=contact, phones=clean_phones)
+    contact_refresh_search(contact=contact)
+    if clean_emails and contact.company_id is None:
+        transaction.on_commit(lambda: tasks.contact_match_company.delay(contact.pk))
+    return contact
+
+
+@transaction.atomic
+def contact_match_company(*, contact: Contact) -> Company | None:
+    """Give a company-less contact the company that owns one of their email domains."""
+    contact = Contact.objects.select_for_update().get(pk=contact.pk)
+    if contact.company_id is not None:
+        return contact.company
+    domains = [email_domain(e.email) for e in contact.emails.all()]
+    domains = [d for d in domains if d and d not in FREE_MAIL_DOMAINS]
+    match = (
+        CompanyDomain.objects.filter(organization_id=contact.organization_id, domain__in=domains)
+        .select_related("company")
+        .order_by("id")
+        .first()
+    )
+    if match is None:
+        return None
+    contact.company = match.company
+    contact.save(update_fields=["company", "updated_at"])
+    contact_refresh_search(contact=contact)
+    return match.company
+
+
+@transaction.atomic
+def company_refresh_contacts_search(*, company: Company) -> int:
+    """Re-derive the search text of every contact at ``company``; returns how many changed."""
+    changed = 0
+    for contact in Contact.objects.filter(company=company).select_related("company").prefetch_related("emails"):
+        before = contact.search_text
+        contact_refresh_search(contact=contact)
+        changed += before != contact.search_text
+    return changed
+
+
+@transaction.atomic
+def contact_delete(*, contact: Contact) -> None:
+    contact.delete()
+
+
+# --- help offers ---------------------------------------------------------------
+
+
+def _check_intro(*, contact: Contact, intro_contact: Contact | None, kind: str) -> None:
+    if intro_contact is None:
+        return
+    if intro_contact.organization_id != contact.organization_id:
+        raise ValidationError({"intro_contact": ["No such contact."]})
+    if intro_contact.pk == contact.pk:
+        raise ValidationError({"intro_contact": ["An introduction connects two different people."]})
+
+
+@transaction.atomic
+def help_offer_create(
+    *,
+    membership: Membership,
+    contact: Contact,
+    kind: str,
+    description: str,
+    direction: str = HelpDirection.GIVEN,
+    due_date: datetime.date | None = None,
+    intro_contact: Contact | None = None,
+    status: str = HelpStatus.OFFERED,
+) -> HelpOffer:
+    """Record help offered to ``contact`` (or, with ``direction='received'``, help received from them)."""
+    if contact.organization_id != membership.organization_id:
+        raise ValidationError({"contact": ["No such contact."]})
+    _check_intro(contact=contact, intro_contact=intro_contact, kind=kind)
+    now = timezone.now()
+    offer = HelpOffer(
+        organization=membership.organization,
+        user=membership.user,
+        contact=contact,
+        direction=direction,
+        kind=kind,
+        description=description.strip(),
+        due_date=due_date,
+        intro_contact=intro_contact,
+        status=status,
+        accepted_at=now if status in (HelpStatus.ACCEPTED, HelpStatus.DELIVERED) else None,
+        delivered_at=now if status == HelpStatus.DELIVERED else None,
+        closed_at=now if status in (HelpStatus.DECLINED, HelpStatus.WITHDRAWN) else None,
+    )
+    offer.full_clean()
+    offer.save()
+    return offer
+
+
+@transaction.atomic
+def help_offer_update(
+    *,
+    offer: HelpOffer,
+    description: str | None = None,
+    kind: str | None = None,
+    due_date: datetime.date | object | None = _UNSET,
+    intro_contact: Contact | object | None = _UNSET,
+) -> HelpOffer:
+    if description is not None:
+        offer.description = description.strip()
+    if kind is not None:
+        offer.kind = kind
+    if due_date is not _UNSET:
+        offer.due_date = due_date  # type: ignore[assignment]
+    if intro_contact is not _UNSET:
+        _check_intro(contact=offer.contact, intro_contact=intro_contact, kind=offer.kind)  # type: ignore[arg-type]
+        offer.intro_contact = intro_contact  # type: ignore[assignment]
+    offer.full_clean()
+    offer.save()
+    return offer
+
+
+@transaction.atomic
+def help_offer_transition(*, offer: HelpOffer, status: str) -> HelpOffer:
+    """Move a help offer along its lifecycle; refuses moves the lifecycle forbids."""
+    # Lock the row: two clicks on "delivered" must not both succeed from a stale state.
+    offer = HelpOffer.objects.select_for_update().get(pk=offer.pk)
+    if status not in HelpStatus.values:
+        raise ValidationError({"status": [f"“{status}” is not a help status."]})
+    if status == offer.status:
+        return offer
+    if status not in HELP_TRANSITIONS[offer.status]:
+        raise ValidationError(
+            {"status": [f"A help offer that is {offer.get_status_display().lower()} cannot become {status}."]}
+        )
+    now = timezone.now()
+    offer.status = status
+    if status == HelpStatus.ACCEPTED:
+        offer.accepted_at = now
+    elif status == HelpStatus.DELIVERED:
+        offer.accepted_at = offer.accepted_at or now
+        offer.delivered_at = now
+    else:
+        offer.closed_at = now
+    offer.full_clean()
+    offer.save()
+    return offer
+
+
+@transaction.atomic
+def help_offer_delete(*, offer: HelpOffer) -> None:
+    offer.delete()
