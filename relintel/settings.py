@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "relintel.accounts",
     "relintel.dashboards",
+    "relintel.demo",
     "contacts",
     "activities",
     "sync",

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from activities import views
+
+app_name = "activities"
+
+# The contact and company pages live here because they show timelines, and only
+# activities may import both contacts and activities.
+urlpatterns = [
+    path("contacts/<int:contact_id>/", views.contact_page, name="contact_page"),
+    path("companies/<int:company_id>/", views.company_page, name="company_page"),
+    path("contacts/<int:contact_id>/log/", views.interaction_log, name="log"),
+    path("interactions/<int:interaction_id>/", views.interaction_detail, name="detail"),
+    path("interactions/<int:interaction_id>/edit/", views.interaction_edit, name="edit"),
+    path("interactions/<int:interaction_id>/delete/", views.interaction_delete, name="delete"),
+]
