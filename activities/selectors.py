@@ -18,7 +18,7 @@ from relintel.accounts.models import Membership
 
 def visibility_filter(*, membership: Membership) -> Q:
     took_part = Exists(Participant.objects.filter(interaction_id=OuterRef("pk"), user_id=membership.user_id))
-    rule = Q(visibility=Visibility.ORGANIZATION) | Q(owner_id=membership.user_id) | took_part
+    rule = Q(visibility=Visibility.ORGANIZATION) | Q(owner_id=membership.user_id) | Q(took_part)
     if membership.team_id is not None:
         rule |= Q(visibility=Visibility.TEAM, team_id=membership.team_id)
     return rule
@@ -67,3 +67,11 @@ def interaction_list(
 
 def contact_timeline(*, membership: Membership, contact: Contact, limit: int = 50) -> list[Interaction]:
     return list(interaction_list(membership=membership, contact_id=contact.pk)[:limit])
+
+
+def interaction_get_owned(*, membership: Membership, interaction_id: int) -> Interaction:
+    """An interaction the member owns (to edit or delete); anyone else's is a 404."""
+    interaction = interaction_get(membership=membership, interaction_id=interaction_id)
+    if interaction.owner_id != membership.user_id:
+        raise Http404("No such interaction")
+    return interaction

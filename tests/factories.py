@@ -6,7 +6,7 @@ import factory
 from django.utils import timezone
 
 from activities.models import Interaction, InteractionKind, Participant, ParticipantRole, Visibility
-from contacts.models import Company, CompanyDomain, Contact, ContactEmail, HelpOffer, HelpKind
+from contacts.models import Company, CompanyDomain, Contact, ContactEmail, HelpKind, HelpOffer
 from relintel.accounts.models import Membership, Organization, Role, Team, User
 
 TEST_PASSWORD = "correct horse battery staple"
@@ -39,7 +39,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", TEST_PASSWORD)
 
     @factory.post_generation
-    def saved(obj, create, extracted, **kwargs):  # noqa: N805
+    def saved(obj, create, extracted, **kwargs):
         if create:
             obj.save()
 
@@ -83,7 +83,7 @@ class ContactFactory(factory.django.DjangoModelFactory):
     search_text = factory.LazyAttribute(lambda c: c.full_name.lower())
 
     @factory.post_generation
-    def email(obj, create, extracted, **kwargs):  # noqa: N805
+    def email(obj, create, extracted, **kwargs):
         """``ContactFactory(email="a@b.c")`` adds a primary address (and keeps search in step)."""
         if create and extracted:
             ContactEmail.objects.create(
@@ -117,7 +117,7 @@ class InteractionFactory(factory.django.DjangoModelFactory):
     owner = factory.SubFactory(UserFactory)
 
     @factory.post_generation
-    def contacts(obj, create, extracted, **kwargs):  # noqa: N805
+    def contacts(obj, create, extracted, **kwargs):
         """``InteractionFactory(contacts=[c1, c2])`` adds them (and the owner) as participants."""
         if not create:
             return

@@ -17,7 +17,7 @@ class IsOrganizationMember(BasePermission):
     def has_permission(self, request: Request, view: Any) -> bool:
         if not (request.user and request.user.is_authenticated):
             return False
-        membership = membership_for_request(request)  # type: ignore[arg-type]
+        membership = membership_for_request(request)
         if membership is None:
             return False
         request.membership = membership  # type: ignore[attr-defined]
