@@ -1,0 +1,78 @@
+# Relintel: `make run` (fresh clone to a running demo) and `make test` (the whole suite).
+# Needs only Python 3.11+ (with venv) and make; everything else goes into .venv.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.relintel-installed
+MANAGE := $(PY) manage.py
+
+# The demo runs with DEBUG on and, unless DATABASE_URL / CELERY_BROKER_URL are
+# set, on the embedded SQLite file and filesystem broker under var/.
+RUN_DEBUG ?= 1
+
+# The test suite runs on the real PostgreSQL and Redis (see .ci/run).
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/relintel
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+
+.PHONY: help install run test lint fmt lock clean
+
+help:
+	@echo "make run      create .venv, install, migrate, seed the demo, start web + worker + beat"
+	@echo "make test     lint, then the whole pytest suite on PostgreSQL (DATABASE_URL, REDIS_URL)"
+	@echo "make lint     ruff check, ruff format --check, mypy, makemigrations --check"
+	@echo "make install  create .venv and install the project with its dev tools"
+	@echo "make fmt      ruff format + ruff check --fix"
+	@echo "make lock     re-pin indirect dependencies into requirements/constraints.txt"
+
+# --- virtualenv ----------------------------------------------------------------
+$(PY):
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
+		echo "Relintel needs Python 3.11 or newer as '$(PYTHON)' (try: make PYTHON=python3.12 ...)."; exit 1; }
+	@$(PYTHON) -m venv $(VENV) || { \
+		rm -rf $(VENV); \
+		v=$$($(PYTHON) -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")'); \
+		echo ""; \
+		echo "Could not create $(VENV): this Python lacks venv/ensurepip."; \
+		echo "On Debian/Ubuntu install it with:  sudo apt-get install python$$v-venv   (or python3-venv)"; \
+		exit 1; }
+
+# Reinstall only when the dependency list changed (the stamp is newer otherwise).
+$(STAMP): pyproject.toml requirements/constraints.txt | $(PY)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c requirements/constraints.txt -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+lock: $(STAMP)
+	$(PY) scripts/lock_constraints.py
+
+# --- run the demo ----------------------------------------------------------------
+run: export DEBUG ?= $(RUN_DEBUG)
+run: $(STAMP)
+	$(MANAGE) migrate --noinput
+	$(MANAGE) collectstatic --noinput --verbosity 0
+	$(MANAGE) seed_demo --if-empty
+	$(PY) scripts/run_dev.py
+
+# --- quality -------------------------------------------------------------------
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy .
+	DEBUG=1 DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" $(MANAGE) makemigrations --check --dry-run
+
+fmt: $(STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+test: lint
+	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" \
+		$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf staticfiles .pytest_cache .mypy_cache .ruff_cache
