@@ -31,7 +31,7 @@ def direct_dependencies() -> set[str]:
 
 
 def main() -> int:
-    frozen = subprocess.run(  # noqa: S603 - our own interpreter
+    frozen = subprocess.run(
         [sys.executable, "-m", "pip", "freeze", "--exclude-editable"],
         check=True,
         capture_output=True,

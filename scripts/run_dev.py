@@ -14,6 +14,7 @@ exits non-zero: a half-running demo is worse than a clear failure.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import ctypes
 import os
 import shutil
@@ -106,7 +107,7 @@ def start(child: Child) -> None:
     child.process = subprocess.Popen(  # noqa: S603 - argv built above, no shell
         child.argv,
         cwd=BASE_DIR,
-        preexec_fn=_die_with_parent,  # noqa: PLW1509 - no threads exist yet
+        preexec_fn=_die_with_parent,
     )
     print(f"run_dev: started {child.name} (pid {child.process.pid})", flush=True)
 
@@ -116,10 +117,8 @@ def stop_all(children: Sequence[Child], grace: float) -> None:
     running = [c for c in children if c.process is not None and c.process.poll() is None]
     for child in running:
         assert child.process is not None
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(child.process.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
     deadline = time.monotonic() + grace
     for child in running:
         assert child.process is not None
@@ -131,10 +130,8 @@ def stop_all(children: Sequence[Child], grace: float) -> None:
     for child in children:
         if child.process is None:
             continue
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(child.process.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
         child.process.wait()
 
 
