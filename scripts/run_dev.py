@@ -149,10 +149,15 @@ def wait_for_port(host: str, port: int, timeout: float, alive: Callable[[], bool
 
 def banner(host: str, port: int) -> str:
     shown_host = "127.0.0.1" if host in {"0.0.0.0", ""} else host  # noqa: S104
+    var_dir = os.environ.get("RELINTEL_VAR_DIR", "var")
     lines = [
         "",
         "=" * 64,
         f"  Relintel is running at http://{shown_host}:{port}/",
+        "  Database: "
+        + ("DATABASE_URL" if os.environ.get("DATABASE_URL") else f"embedded SQLite ({var_dir}/relintel.sqlite3)")
+        + "; broker: "
+        + ("CELERY_BROKER_URL" if os.environ.get("CELERY_BROKER_URL") else f"embedded ({var_dir}/celery/)"),
     ]
     try:
         sys.path.insert(0, str(BASE_DIR))
@@ -199,6 +204,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return not stopping and all(c.process is not None and c.process.poll() is None for c in children)
 
     if wait_for_port(args.host, args.port, timeout=60, alive=all_alive):
+        time.sleep(3)  # let the worker and beat print their start-up banners first
         print(banner(args.host, args.port), flush=True)
 
     exit_code = 0
