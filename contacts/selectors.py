@@ -166,3 +166,80 @@ def contact_relationships(*, membership: Membership, contact: Contact) -> QueryS
         .select_related("user")
         .order_by("-strength", "-last_interaction_at")
     )
+
+
+# --- read helpers for the REST API ------------------------------------------------
+
+
+def company_detail(*, membership: Membership, company_id: int) -> Company:
+    """One company with its ``contact_count``, as the list shows it."""
+    try:
+        return company_list(membership=membership).get(pk=company_id)
+    except (Company.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such company") from None
+
+
+@dataclass(frozen=True)
+class HelpOfferFilters:
+    contact_id: int | None = None
+    status: str = ""
+    direction: str = ""
+    mine: bool = False
+    open_only: bool = False
+
+
+def help_offer_list(*, membership: Membership, filters: HelpOfferFilters) -> QuerySet[HelpOffer]:
+    qs = help_offers_for(membership=membership)
+    if filters.contact_id is not None:
+        qs = qs.filter(contact_id=filters.contact_id)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.direction:
+        qs = qs.filter(direction=filters.direction)
+    if filters.mine:
+        qs = qs.filter(user_id=membership.user_id)
+    if filters.open_only:
+        qs = qs.filter(status__in=OPEN_HELP_STATUSES)
+    return qs.order_by(F("due_date").asc(nulls_last=True), "-created_at", "-id")
+
+
+def help_offer_get_own(*, membership: Membership, offer_id: int) -> HelpOffer:
+    """A help offer the member recorded; anyone else's is a 404, like a foreign one."""
+    offer = help_offer_get(membership=membership, offer_id=offer_id)
+    if offer.user_id != membership.user_id:
+        raise Http404("No such help offer")
+    return offer
+
+
+# --- choices for forms and filters (small, bounded reads) ---------------------
+
+
+def company_choices(*, membership: Membership, limit: int = 500) -> list[tuple[int, str]]:
+    """``(id, name)`` of the organization's companies by name, at most ``limit + 1``.
+
+    One more than ``limit`` tells the caller the list was cut (a select of thousands
+    of companies helps nobody; search does).
+    """
+    return list(companies_for(membership=membership).order_by("name", "id").values_list("id", "name")[: limit + 1])
+
+
+def contact_choices(
+    *, membership: Membership, q: str = "", limit: int = 50, exclude_id: int | None = None
+) -> list[Contact]:
+    """A short list of contacts to pick from (e.g. whom to introduce): matches for ``q``, most recently active first."""
+    qs = contacts_for(membership=membership).select_related("company").only("id", "full_name", "company__name")
+    for word in q.strip().lower().split()[:6]:
+        qs = qs.filter(search_text__contains=word)
+    if exclude_id is not None:
+        qs = qs.exclude(pk=exclude_id)
+    return list(qs.order_by(F("last_interaction_at").desc(nulls_last=True), "-id")[:limit])
+
+
+def my_closed_help_offers(*, membership: Membership, limit: int = 50) -> list[HelpOffer]:
+    """The member's given help offers that are over (delivered, declined, withdrawn), latest first."""
+    return list(
+        help_offers_for(membership=membership)
+        .filter(user_id=membership.user_id, direction=HelpDirection.GIVEN)
+        .exclude(status__in=OPEN_HELP_STATUSES)
+        .order_by("-updated_at", "-id")[:limit]
+    )

@@ -4,8 +4,15 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from activities.api import InteractionViewSet
+from contacts.api import CompanyViewSet, ContactViewSet, HelpOfferViewSet
+from relintel import api_schema  # noqa: F401 - registers the token scheme with the schema generator
+
 router = DefaultRouter()
-# Each domain app registers its viewsets here (see contacts/api.py, activities/api.py).
+router.register("companies", CompanyViewSet, basename="company")
+router.register("contacts", ContactViewSet, basename="contact")
+router.register("interactions", InteractionViewSet, basename="interaction")
+router.register("help-offers", HelpOfferViewSet, basename="help-offer")
 
 urlpatterns = [
     path("v1/", include(router.urls)),
