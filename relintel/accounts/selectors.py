@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest
 
 from relintel.accounts.models import ApiToken, Invitation, Membership, Organization, Role, Team, User
+from relintel.accounts.tokens import hash_token
 
 SESSION_ORGANIZATION_KEY = "relintel_organization_id"
 
@@ -105,3 +106,28 @@ def is_admin(membership: Membership | None) -> bool:
 
 def is_manager_or_admin(membership: Membership | None) -> bool:
     return membership is not None and membership.role in (Role.MANAGER, Role.ADMIN)
+
+
+def teams_with_member_counts(*, organization: Organization) -> QuerySet[Team]:
+    """Teams with ``member_count``: their active members."""
+    return organization_teams(organization=organization).annotate(
+        member_count=Count("memberships", filter=Q(memberships__is_active=True))
+    )
+
+
+def invitation_by_key(*, key: str) -> Invitation | None:
+    """The invitation a link's key opens (open or not), or ``None`` for an unknown key."""
+    return (
+        Invitation.objects.select_related("organization", "team", "invited_by")
+        .filter(token_hash=hash_token(key))
+        .first()
+    )
+
+
+def account_exists(*, email: str) -> bool:
+    """Whether someone already has a Relintel login with this email (in any organization)."""
+    return User.objects.filter(email__iexact=email.strip()).exists()
+
+
+def organization_slug_taken(*, slug: str) -> bool:
+    return Organization.objects.filter(slug__iexact=slug.strip()).exists()
