@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+
 import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
