@@ -8,11 +8,23 @@ not by managers, not by admins.
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.http import Http404
 
 from activities.models import Interaction, Participant, Visibility
-from contacts.models import Contact
+from contacts.models import OPEN_HELP_STATUSES, Company, Contact, ContactEmail, HelpOffer, Relationship
+from contacts.selectors import (
+    Ledger,
+    company_get,
+    contact_get,
+    contact_ledger,
+    contact_relationships,
+    contacts_for,
+    help_offers_for,
+)
 from relintel.accounts.models import Membership
 
 
@@ -69,9 +81,139 @@ def contact_timeline(*, membership: Membership, contact: Contact, limit: int = 5
     return list(interaction_list(membership=membership, contact_id=contact.pk)[:limit])
 
 
+# --- pages: the contact page, the company page and the logging form -------------------------
+
+
 def interaction_get_owned(*, membership: Membership, interaction_id: int) -> Interaction:
-    """An interaction the member owns (to edit or delete); anyone else's is a 404."""
-    interaction = interaction_get(membership=membership, interaction_id=interaction_id)
-    if interaction.owner_id != membership.user_id:
-        raise Http404("No such interaction")
-    return interaction
+    """An interaction the member owns, to edit or delete; anyone else's is a 404."""
+    qs = Interaction.objects.filter(organization_id=membership.organization_id, owner_id=membership.user_id)
+    try:
+        return _with_people(qs).get(pk=interaction_id)
+    except (Interaction.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such interaction") from None
+
+
+def interaction_help_offers(*, membership: Membership, interaction: Interaction) -> list[HelpOffer]:
+    """The help offers an interaction carried (the member sees the interaction, so its offers)."""
+    return list(help_offers_for(membership=membership).filter(interactions=interaction).order_by("-created_at")[:20])
+
+
+def log_colleague_choices(*, membership: Membership, contact: Contact, limit: int = 50) -> QuerySet[Contact]:
+    """Who else may have been there: up to ``limit`` of the contact's colleagues at the same company.
+
+    Unsliced on the outside (a form field filters it to validate), bounded on the inside.
+    """
+    if contact.company_id is None:
+        return Contact.objects.none()
+    colleagues = (
+        contacts_for(membership=membership)
+        .filter(company_id=contact.company_id)
+        .exclude(pk=contact.pk)
+        .order_by(F("last_interaction_at").desc(nulls_last=True), "id")
+        .values("pk")[:limit]
+    )
+    return contacts_for(membership=membership).filter(pk__in=colleagues).order_by("last_name", "first_name", "id")
+
+
+def contacts_by_emails(*, membership: Membership, emails: list[str]) -> dict[str, Contact]:
+    """The organization's contacts known by these (normalized) addresses, keyed by address."""
+    found = ContactEmail.objects.filter(
+        organization_id=membership.organization_id, email__in=emails[:50], contact__merged_into__isnull=True
+    ).select_related("contact")
+    return {e.email: e.contact for e in found}
+
+
+def log_help_offer_choices(*, membership: Membership, contact: Contact) -> QuerySet[HelpOffer]:
+    """The member's open offers to this contact, which a logged interaction may have carried."""
+    return (
+        help_offers_for(membership=membership)
+        .filter(user_id=membership.user_id, contact=contact, status__in=OPEN_HELP_STATUSES)
+        .order_by(F("due_date").asc(nulls_last=True), "-created_at")
+    )
+
+
+@dataclass(frozen=True)
+class ContactOverview:
+    """Everything the contact page shows, each part bounded."""
+
+    contact: Contact
+    timeline: list[Interaction]
+    ledger: Ledger
+    relationships: list[Relationship]
+
+
+def contact_overview(*, membership: Membership, contact_id: int, timeline_limit: int = 50) -> ContactOverview:
+    contact = contact_get(membership=membership, contact_id=contact_id)
+    return ContactOverview(
+        contact=contact,
+        timeline=contact_timeline(membership=membership, contact=contact, limit=timeline_limit),
+        ledger=contact_ledger(membership=membership, contact=contact),
+        relationships=list(contact_relationships(membership=membership, contact=contact)[:25]),
+    )
+
+
+@dataclass(frozen=True)
+class TeammateReach:
+    """How well one teammate knows the people at a company (aggregated relationship rows)."""
+
+    user_id: int
+    name: str
+    contacts: int
+    interactions: int
+    strongest: int
+    last_interaction_at: datetime.datetime | None
+
+
+@dataclass(frozen=True)
+class CompanyOverview:
+    company: Company
+    contacts: list[Contact]
+    contact_count: int
+    interactions: list[Interaction]
+    teammates: list[TeammateReach]
+
+
+def company_overview(
+    *, membership: Membership, company_id: int, contact_limit: int = 50, interaction_limit: int = 20
+) -> CompanyOverview:
+    company = company_get(membership=membership, company_id=company_id)
+    people = contacts_for(membership=membership).filter(company=company)
+    contacts = list(
+        people.select_related("owner")
+        .prefetch_related("emails")
+        .order_by(F("last_interaction_at").desc(nulls_last=True), "last_name", "id")[:contact_limit]
+    )
+    contact_count = len(contacts) if len(contacts) < contact_limit else people.count()
+    reach = (
+        Relationship.objects.filter(
+            organization_id=membership.organization_id,
+            contact__company=company,
+            contact__merged_into__isnull=True,
+            interaction_count__gt=0,
+        )
+        .values("user_id", "user__full_name", "user__email")
+        .annotate(
+            contacts=Count("contact_id"),
+            interactions=Sum("interaction_count"),
+            strongest=Max("strength"),
+            last=Max("last_interaction_at"),
+        )
+        .order_by("-interactions", "user_id")[:25]
+    )
+    return CompanyOverview(
+        company=company,
+        contacts=contacts,
+        contact_count=contact_count,
+        interactions=list(interaction_list(membership=membership, company_id=company.pk)[:interaction_limit]),
+        teammates=[
+            TeammateReach(
+                user_id=r["user_id"],
+                name=r["user__full_name"] or r["user__email"],
+                contacts=r["contacts"],
+                interactions=r["interactions"] or 0,
+                strongest=r["strongest"] or 0,
+                last_interaction_at=r["last"],
+            )
+            for r in reach
+        ],
+    )
