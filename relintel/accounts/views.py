@@ -48,7 +48,7 @@ def _flash_errors(request: HttpRequest, error: ValidationError) -> None:
 @require_http_methods(["GET", "POST"])
 def profile(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    form = ProfileForm(request.POST or None, initial={"full_name": user.full_name})
+    form = ProfileForm(request.POST if request.method == "POST" else None, initial={"full_name": user.full_name})
     if request.method == "POST" and form.is_valid():
         try:
             services.user_update(user=user, full_name=form.cleaned_data["full_name"])
@@ -65,7 +65,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def token_list(request: HttpRequest) -> HttpResponse:
     membership = _membership(request)
-    form = ApiTokenForm(request.POST or None)
+    form = ApiTokenForm(request.POST if request.method == "POST" else None)
     new_key = None
     new_token = None
     if request.method == "POST" and form.is_valid():
@@ -114,7 +114,7 @@ def member_edit(request: HttpRequest, membership_id: int) -> HttpResponse:
     member = selectors.member_get(membership=admin, membership_id=membership_id)
     action = request.POST.get("action", "update")
     form = MemberForm(
-        request.POST if action == "update" else None,
+        request.POST if request.method == "POST" and action == "update" else None,
         organization=admin.organization,
         initial={"role": member.role, "team": member.team},
     )
@@ -149,7 +149,7 @@ def member_edit(request: HttpRequest, membership_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def invitation_create(request: HttpRequest) -> HttpResponse:
     admin = _membership(request)
-    form = InvitationForm(request.POST or None, organization=admin.organization)
+    form = InvitationForm(request.POST if request.method == "POST" else None, organization=admin.organization)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -191,7 +191,7 @@ def invitation_revoke(request: HttpRequest, invitation_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def team_list(request: HttpRequest) -> HttpResponse:
     organization = _membership(request).organization
-    form = TeamForm(request.POST or None)
+    form = TeamForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             team = services.team_create(organization=organization, name=form.cleaned_data["name"])
@@ -236,7 +236,7 @@ def team_edit(request: HttpRequest, team_id: int) -> HttpResponse:
 def organization_settings(request: HttpRequest) -> HttpResponse:
     organization = _membership(request).organization
     form = OrganizationForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         initial={"name": organization.name, "internal_domains": "\n".join(organization.internal_domains or [])},
     )
     if request.method == "POST" and form.is_valid():
@@ -268,7 +268,9 @@ def invitation_accept(request: HttpRequest, key: str) -> HttpResponse:
         return render(request, "accounts/invitation_invalid.html", {"problem": problem}, status=404)
     existing_account = selectors.account_exists(email=invitation.email)
     form = InvitationAcceptForm(
-        request.POST or None, existing_account=existing_account, initial={"full_name": invitation.full_name}
+        request.POST if request.method == "POST" else None,
+        existing_account=existing_account,
+        initial={"full_name": invitation.full_name},
     )
     if request.method == "POST" and form.is_valid():
         try:

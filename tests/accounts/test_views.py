@@ -120,6 +120,16 @@ def test_admin_sees_members_and_open_invitations(world, invitation, admin_client
     assert "Otto Outsider" not in body
 
 
+def test_member_page_shows_the_current_role_and_team(world, admin_client_):
+    response = admin_client_.get(reverse("accounts:member_edit", args=[world.rep.pk]))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert 'aria-invalid="true"' not in body
+    assert f'<option value="{world.team_a.pk}" selected>East</option>' in body
+    assert '<option value="rep" selected>Rep</option>' in body
+    assert "West" in body and "Globex" not in body
+
+
 def test_admin_changes_role_and_team(world, admin_client_):
     response = admin_client_.post(
         reverse("accounts:member_edit", args=[world.rep.pk]),
