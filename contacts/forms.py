@@ -49,6 +49,16 @@ class ServiceErrorsMixin:
     # Model fields that the form shows under another name.
     field_aliases: dict[str, str] = {}
 
+    def focus_first_error(self) -> None:
+        """Put the keyboard on the first field to fix when the page comes back with errors."""
+        form: forms.Form = self  # type: ignore[assignment]
+        for field in form.fields.values():
+            field.widget.attrs.pop("autofocus", None)
+        for name, field in form.fields.items():
+            if name in form.errors:
+                field.widget.attrs["autofocus"] = True
+                return
+
     def add_service_errors(self, exc: ValidationError) -> None:
         form: forms.Form = self  # type: ignore[assignment]
         if not hasattr(exc, "error_dict"):
@@ -150,7 +160,9 @@ class ContactForm(ServiceErrorsMixin, forms.Form):
         self.fields["company"].choices = [("", "— No company —"), *((str(pk), name) for pk, name in companies)]  # type: ignore[attr-defined]
         member_choices, self._users = _member_choices(membership)
         self.fields["owner"].choices = [("", "— Nobody —"), *member_choices]  # type: ignore[attr-defined]
-        self.fields["full_name"].widget.attrs.update(autocomplete="off", autofocus=True)
+        self.fields["full_name"].widget.attrs["autocomplete"] = "off"
+        if not self.is_bound:
+            self.fields["full_name"].widget.attrs["autofocus"] = True
 
     @staticmethod
     def initial_for(contact: Contact) -> dict[str, Any]:

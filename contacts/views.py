@@ -7,6 +7,8 @@ organization, so a foreign or unknown id is a 404.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -51,6 +53,13 @@ def _safe_next(request: HttpRequest, default: str) -> str:
     ):
         return target
     return default
+
+
+def _render_form(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
+    form = context["form"]
+    if form.is_bound and form.errors:
+        form.focus_first_error()
+    return render(request, template, context)
 
 
 def _contact_url(contact_id: int) -> str:
@@ -113,7 +122,7 @@ def contact_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"{contact.full_name} was added.")
             return redirect(_contact_url(contact.pk))
-    return render(request, "contacts/contact_form.html", {"form": form, "contact": None})
+    return _render_form(request, "contacts/contact_form.html", {"form": form, "contact": None})
 
 
 @member_required
@@ -130,7 +139,7 @@ def contact_edit(request: HttpRequest, contact_id: int) -> HttpResponse:
         else:
             messages.success(request, f"Saved {contact.full_name}.")
             return redirect(_contact_url(contact.pk))
-    return render(request, "contacts/contact_form.html", {"form": form, "contact": contact, "contact_name": name})
+    return _render_form(request, "contacts/contact_form.html", {"form": form, "contact": contact, "contact_name": name})
 
 
 @member_required
@@ -173,7 +182,7 @@ def company_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"{company.name} was added.")
             return redirect("activities:company_page", company_id=company.pk)
-    return render(request, "contacts/company_form.html", {"form": form, "company": None})
+    return _render_form(request, "contacts/company_form.html", {"form": form, "company": None})
 
 
 @member_required
@@ -190,7 +199,7 @@ def company_edit(request: HttpRequest, company_id: int) -> HttpResponse:
         else:
             messages.success(request, f"Saved {company.name}.")
             return redirect("activities:company_page", company_id=company.pk)
-    return render(request, "contacts/company_form.html", {"form": form, "company": company, "company_name": name})
+    return _render_form(request, "contacts/company_form.html", {"form": form, "company": company, "company_name": name})
 
 
 @member_required
@@ -254,7 +263,7 @@ def help_offer_create(request: HttpRequest, contact_id: int) -> HttpResponse:
             noun = "Help received" if offer.direction == HelpDirection.RECEIVED else "Help offer"
             messages.success(request, f"{noun} recorded for {contact.full_name}.")
             return redirect(_safe_next(request, _contact_url(contact.pk)))
-    return render(
+    return _render_form(
         request,
         "contacts/help_form.html",
         {"form": form, "contact": contact, "offer": None, "next": _safe_next(request, "")},
@@ -287,7 +296,7 @@ def help_offer_edit(request: HttpRequest, offer_id: int) -> HttpResponse:
         else:
             messages.success(request, "Help offer saved.")
             return redirect(_safe_next(request, _contact_url(offer.contact_id)))
-    return render(
+    return _render_form(
         request,
         "contacts/help_form.html",
         {

@@ -240,6 +240,9 @@ def test_create_shows_field_errors_and_saves_nothing(world: World, rep_client: C
     html = response.content.decode()
     assert 'aria-invalid="true"' in html
     assert 'id="id_full_name_error"' in html
+    assert html.count("autofocus") == 1
+    full_name_input = html.split('name="full_name"')[1].split(">")[0]
+    assert "autofocus" in full_name_input
     assert Contact.objects.count() == 0
 
 
