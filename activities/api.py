@@ -14,7 +14,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import mixins, serializers, viewsets
 
 from activities import selectors, services
-from activities.models import Interaction, InteractionKind, Participant
+from activities.models import Interaction, InteractionKind, InteractionSource, Participant
 from contacts.api import ERROR_RESPONSES, scoped_contact_field, scoped_help_offer_field
 from relintel.api_fields import query_filters, request_membership
 
@@ -101,7 +101,7 @@ class InteractionFilterSerializer(serializers.Serializer[Any]):
 @extend_schema_view(
     list=extend_schema(summary="List interactions you can see, newest first", parameters=[InteractionFilterSerializer]),
     create=extend_schema(
-        summary="Log a call, meeting, note or email by hand",
+        summary="Log a call, meeting, note or email",
         responses={201: InteractionSerializer, 400: ERROR_RESPONSES[400]},
     ),
     retrieve=extend_schema(
@@ -148,7 +148,9 @@ class InteractionViewSet(
         return selectors.interaction_get_owned(membership=membership, interaction_id=self.kwargs["pk"])
 
     def perform_create(self, serializer: serializers.BaseSerializer[Interaction]) -> None:
-        interaction = services.interaction_log(membership=request_membership(self.request), **serializer.validated_data)
+        interaction = services.interaction_log(
+            membership=request_membership(self.request), source=InteractionSource.API, **serializer.validated_data
+        )
         serializer.instance = self._reread(interaction)
 
     def perform_update(self, serializer: serializers.BaseSerializer[Interaction]) -> None:

@@ -19,8 +19,8 @@ from rest_framework.reverse import reverse
 
 from contacts import selectors, services
 from contacts.errors import DuplicateEmailError
-from contacts.models import Company, Contact, ContactPhone, HelpDirection, HelpOffer, HelpStatus, PhoneKind
-from relintel.api_errors import ApiValidationError
+from contacts.models import Company, Contact, ContactPhone, HelpDirection, HelpOffer, HelpStatus, PhoneKind, Source
+from relintel.api_errors import ApiErrorSerializer, ApiValidationError
 from relintel.api_fields import (
     MemberUserField,
     RelatedListField,
@@ -30,8 +30,29 @@ from relintel.api_fields import (
 )
 
 ERROR_RESPONSES = {
-    400: OpenApiResponse(description="Invalid input: `errors` names each field."),
-    404: OpenApiResponse(description="No such object in your organization."),
+    400: OpenApiResponse(ApiErrorSerializer, description="Invalid input: `errors` names each field."),
+    404: OpenApiResponse(ApiErrorSerializer, description="No such object in your organization."),
+}
+
+
+class ExistingContactSerializer(serializers.Serializer[Contact]):
+    id = serializers.IntegerField()
+    full_name = serializers.CharField()
+    url = serializers.URLField()
+
+
+class DuplicateEmailErrorSerializer(ApiErrorSerializer):
+    existing_contact = ExistingContactSerializer(
+        required=False, help_text="When an email already belongs to a contact of your organization: that contact."
+    )
+
+
+CONTACT_WRITE_ERRORS = {
+    400: OpenApiResponse(
+        DuplicateEmailErrorSerializer,
+        description="Invalid input: `errors` names each field; a duplicate email adds `existing_contact`.",
+    ),
+    404: ERROR_RESPONSES[404],
 }
 
 
@@ -113,7 +134,10 @@ class CompanyFilterSerializer(serializers.Serializer[Any]):
     retrieve=extend_schema(summary="Get a company", responses={200: CompanySerializer, 404: ERROR_RESPONSES[404]}),
     update=extend_schema(summary="Replace a company", responses={200: CompanySerializer, **ERROR_RESPONSES}),
     partial_update=extend_schema(summary="Change a company", responses={200: CompanySerializer, **ERROR_RESPONSES}),
-    destroy=extend_schema(summary="Delete a company (its contacts stay, without a company)"),
+    destroy=extend_schema(
+        summary="Delete a company (its contacts stay, without a company)",
+        responses={204: None, 404: ERROR_RESPONSES[404]},
+    ),
 )
 class CompanyViewSet(
     mixins.ListModelMixin,
@@ -225,7 +249,7 @@ def _contact_write(request: Request, serializer: ContactSerializer, *, contact: 
     membership = request_membership(request)
     try:
         if contact is None:
-            return services.contact_create(membership=membership, **data)
+            return services.contact_create(membership=membership, source=Source.API, **data)
         return services.contact_update(membership=membership, contact=contact, **data)
     except DuplicateEmailError as exc:
         raise _refuse_duplicate(request, exc) from None
@@ -238,12 +262,14 @@ def _contact_write(request: Request, serializer: ContactSerializer, *, contact: 
         description="An email address that already belongs to a contact of your organization is refused "
         "with a 400 whose `existing_contact` names that contact. Without a company, one is matched from "
         "the email domains in the background.",
-        responses={201: ContactSerializer, 400: ERROR_RESPONSES[400]},
+        responses={201: ContactSerializer, 400: CONTACT_WRITE_ERRORS[400]},
     ),
     retrieve=extend_schema(summary="Get a contact", responses={200: ContactSerializer, 404: ERROR_RESPONSES[404]}),
-    update=extend_schema(summary="Replace a contact", responses={200: ContactSerializer, **ERROR_RESPONSES}),
-    partial_update=extend_schema(summary="Change a contact", responses={200: ContactSerializer, **ERROR_RESPONSES}),
-    destroy=extend_schema(summary="Delete a contact"),
+    update=extend_schema(summary="Replace a contact", responses={200: ContactSerializer, **CONTACT_WRITE_ERRORS}),
+    partial_update=extend_schema(
+        summary="Change a contact", responses={200: ContactSerializer, **CONTACT_WRITE_ERRORS}
+    ),
+    destroy=extend_schema(summary="Delete a contact", responses={204: None, 404: ERROR_RESPONSES[404]}),
 )
 class ContactViewSet(
     mixins.ListModelMixin,
@@ -360,7 +386,7 @@ class HelpOfferTransitionSerializer(serializers.Serializer[Any]):
     partial_update=extend_schema(
         summary="Change a help offer (yours only)", responses={200: HelpOfferSerializer, **ERROR_RESPONSES}
     ),
-    destroy=extend_schema(summary="Delete a help offer (yours only)"),
+    destroy=extend_schema(summary="Delete a help offer (yours only)", responses={204: None, 404: ERROR_RESPONSES[404]}),
 )
 class HelpOfferViewSet(
     mixins.ListModelMixin,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -45,3 +45,15 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         if isinstance(exc, ApiValidationError):
             response.data.update(exc.extra)
     return response
+
+
+class ApiErrorSerializer(serializers.Serializer[Any]):
+    """The error shape, for the schema."""
+
+    detail = serializers.CharField(help_text="What went wrong, in a sentence.")
+    # DRF's metaclass moves declared fields off the class, so this does not shadow ``Serializer.errors``.
+    errors = serializers.DictField(  # type: ignore[assignment]
+        child=serializers.ListField(child=serializers.JSONField()),
+        required=False,
+        help_text="For a 400: each offending field (or `non_field_errors`) and its messages.",
+    )

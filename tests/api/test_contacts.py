@@ -45,7 +45,7 @@ def test_rep_creates_a_contact_with_everything(world, api):
     assert body["phones"] == [{"number": "+14155550123", "kind": "mobile"}, {"number": "+442079460958", "kind": "work"}]
     assert body["company"] == acme.pk
     assert body["owner"] == world.rep.user_id
-    assert body["source"] == "manual"
+    assert body["source"] == "api"
     assert body["last_interaction_at"] is None
     assert body["url"].endswith(detail(body["id"]))
     assert Contact.objects.get(pk=body["id"]).emails.get(is_primary=True).email == "grace@acme.com"
@@ -66,7 +66,7 @@ def test_source_and_derived_names_cannot_be_written(world, api):
         URL, {"full_name": "Ada Lovelace", "source": "salesforce", "first_name": "X", "last_interaction_at": None}
     )
     assert response.status_code == 201
-    assert response.json()["source"] == "manual"
+    assert response.json()["source"] == "api"
     assert response.json()["first_name"] == "Ada"
 
 

@@ -50,7 +50,7 @@ def test_rep_logs_a_call_with_participants(world, api, grace):
     assert response.status_code == 201, response.json()
     body = response.json()
     assert body["owner"] == world.rep.user_id
-    assert body["source"] == "manual"
+    assert body["source"] == "api"
     assert body["visibility"] == "organization"
     assert body["duration_minutes"] == 25
     assert body["help_offers"] == [offer.pk]

@@ -53,6 +53,9 @@ def test_the_schema_documents_token_auth_filters_and_fields():
     assert contact["phones"]["items"]["$ref"].endswith("/Phone")
     assert contact["source"]["readOnly"] is True
     assert "participants" in schema["components"]["schemas"]["Interaction"]["properties"]
+    refused = schema["paths"]["/api/v1/contacts/"]["post"]["responses"]["400"]["content"]["application/json"]
+    assert refused["schema"]["$ref"].endswith("/DuplicateEmailError")
+    assert "existing_contact" in schema["components"]["schemas"]["DuplicateEmailError"]["properties"]
 
 
 def test_the_docs_page_is_served_with_local_assets_only():
