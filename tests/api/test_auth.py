@@ -102,3 +102,18 @@ def test_a_session_write_with_the_csrf_token_succeeds(world):
         CONTACTS, {"full_name": "Ada Lovelace"}, content_type="application/json", HTTP_X_CSRFTOKEN=token
     )
     assert response.status_code == 201
+
+
+def test_too_many_requests_are_throttled_with_429(world):
+    from django.core.cache import cache
+    from rest_framework.throttling import UserRateThrottle
+
+    cache.clear()  # request history of an earlier run must not count
+    client = client_with_token(make_token(world.rep))
+    original = UserRateThrottle.THROTTLE_RATES
+    UserRateThrottle.THROTTLE_RATES = {**original, "user": "2/min"}
+    try:
+        statuses = [client.get(CONTACTS).status_code for _ in range(3)]
+    finally:
+        UserRateThrottle.THROTTLE_RATES = original
+    assert statuses == [200, 200, 429]
