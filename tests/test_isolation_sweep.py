@@ -64,7 +64,7 @@ def _params(pattern: str) -> list[str]:
 
 
 def _category(route: Route) -> str | None:
-    if route.module.startswith("django.contrib.admin") or route.name.startswith("admin:"):
+    if route.module.startswith("django.contrib.admin") or route.name.startswith(("admin:", "admin/")):
         return "admin"
     if route.module.startswith("allauth"):
         return "allauth"
