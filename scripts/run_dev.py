@@ -214,7 +214,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             code = child.process.poll()
             if code is not None:
                 print(f"run_dev: {child.name} exited with code {code}; stopping the others", flush=True)
-                exit_code = code or 1
+                # A child killed by a signal exits like a shell would report it (128 + N).
+                exit_code = code if code > 0 else (128 - code if code < 0 else 1)
                 stopping = True
                 break
         else:
