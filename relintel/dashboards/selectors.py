@@ -126,6 +126,18 @@ class TeamDashboard:
     def totals(self) -> list[int]:
         return [sum(m.by_kind.get(value, 0) for m in self.members) for value, _ in KINDS]
 
+    @property
+    def grand_total(self) -> int:
+        return sum(m.total for m in self.members)
+
+    @property
+    def delivered_total(self) -> int:
+        return sum(m.delivered for m in self.members)
+
+    @property
+    def overdue_total(self) -> int:
+        return sum(m.overdue for m in self.members)
+
 
 def _team_for(*, membership: Membership, team_id: int | None) -> tuple[Team | None, list[Team]]:
     """A manager sees their own team; an admin chooses any team of the organization."""
