@@ -199,3 +199,28 @@ def test_the_contact_page_query_count_does_not_grow_with_rows(world, contact, dj
     assert response.status_code == 200
     assert response.content.decode().count('class="help-offer') >= 27
     assert len(few.captured_queries) <= 12
+
+
+def _ledger(given, received):
+    from contacts.models import HelpOffer
+    from contacts.selectors import Ledger
+
+    def offers(n, direction):
+        return [HelpOffer(direction=direction, status=HelpStatus.DELIVERED) for _ in range(n)]
+
+    return Ledger(given=offers(given, HelpDirection.GIVEN), received=offers(received, HelpDirection.RECEIVED))
+
+
+@pytest.mark.parametrize(
+    ("given", "received", "words"),
+    [
+        (3, 1, "You have given 3, received 1. You are 2 ahead: giving first."),
+        (1, 3, "You have given 1, received 3. They have helped more: time to give back."),
+        (2, 2, "You have given 2, received 2. Balanced."),
+        (0, 0, "No help delivered either way yet. Give first: offer something useful."),
+    ],
+)
+def test_the_ledger_is_summarized_in_words(given, received, words):
+    from activities.views import ledger_summary
+
+    assert ledger_summary(_ledger(given, received)) == words
