@@ -6,7 +6,7 @@ import datetime
 from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
 
@@ -237,3 +237,78 @@ def relationships_refresh(*, organization_id: int, contact_ids: Sequence[int]) -
         ],
     )
     return len(rows)
+
+
+@transaction.atomic
+def relationships_rebuild(*, organization_id: int) -> int:
+    """Rebuild every user × contact row of an organization in two set-based statements.
+
+    Computes the same fields as ``relationships_refresh`` (counts and dates; strength and
+    components keep their defaults), but without a round trip per batch: at a million
+    interactions this is the difference between seconds and minutes. Returns the row count.
+    """
+    relationship = connection.ops.quote_name(Relationship._meta.db_table)
+    participant = connection.ops.quote_name(Participant._meta.db_table)
+    interaction = connection.ops.quote_name(Interaction._meta.db_table)
+    help_offer = connection.ops.quote_name(HelpOffer._meta.db_table)
+    now = timezone.now()
+    columns = (
+        "organization_id, user_id, contact_id, strength, interaction_count, meeting_count, inbound_count, "
+        "outbound_count, help_given_count, help_received_count, first_interaction_at, last_interaction_at, "
+        "last_inbound_at, last_outbound_at, components, updated_at"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {relationship} WHERE organization_id = %s", [organization_id])  # noqa: S608
+        cursor.execute(
+            f"""
+            INSERT INTO {relationship} ({columns})
+            SELECT %s, i.owner_id, p.contact_id, 0,
+                   COUNT(DISTINCT i.id),
+                   COUNT(DISTINCT CASE WHEN i.kind = %s THEN i.id END),
+                   COUNT(DISTINCT CASE WHEN i.direction = %s THEN i.id END),
+                   COUNT(DISTINCT CASE WHEN i.direction = %s THEN i.id END),
+                   0, 0,
+                   MIN(i.occurred_at), MAX(i.occurred_at),
+                   MAX(CASE WHEN i.direction = %s THEN i.occurred_at END),
+                   MAX(CASE WHEN i.direction = %s THEN i.occurred_at END),
+                   %s, %s
+            FROM {participant} p JOIN {interaction} i ON i.id = p.interaction_id
+            WHERE i.organization_id = %s AND i.owner_id IS NOT NULL AND p.contact_id IS NOT NULL
+            GROUP BY i.owner_id, p.contact_id
+            """,  # noqa: S608 - table names from model meta
+            [
+                organization_id,
+                InteractionKind.MEETING,
+                Direction.INBOUND,
+                Direction.OUTBOUND,
+                Direction.INBOUND,
+                Direction.OUTBOUND,
+                "{}",
+                now,
+                organization_id,
+            ],
+        )
+        cursor.execute(
+            f"""
+            INSERT INTO {relationship} ({columns})
+            SELECT %s, h.user_id, h.contact_id, 0, 0, 0, 0, 0,
+                   SUM(CASE WHEN h.direction = %s THEN 1 ELSE 0 END),
+                   SUM(CASE WHEN h.direction = %s THEN 1 ELSE 0 END),
+                   NULL, NULL, NULL, NULL, %s, %s
+            FROM {help_offer} h
+            WHERE h.organization_id = %s AND h.status = %s
+            GROUP BY h.user_id, h.contact_id
+            ON CONFLICT (user_id, contact_id) DO UPDATE
+            SET help_given_count = excluded.help_given_count, help_received_count = excluded.help_received_count
+            """,  # noqa: S608 - table names from model meta
+            [
+                organization_id,
+                HelpDirection.GIVEN,
+                HelpDirection.RECEIVED,
+                "{}",
+                now,
+                organization_id,
+                HelpStatus.DELIVERED,
+            ],
+        )
+    return Relationship.objects.filter(organization_id=organization_id).count()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import itertools
 import random
 from collections.abc import Sequence
 
@@ -36,7 +37,7 @@ def plan_help_offers(
     rng = stage_rng(seed, "help")
     if not plans or len(contacts) < 2:
         return []
-    weights = [_PLAN_WEIGHTS[p.rhythm] for p in plans]
+    cum_weights = list(itertools.accumulate(_PLAN_WEIGHTS[p.rhythm] for p in plans))
     featured = [p for p in plans if p.user_id == first_rep_id and p.rhythm in (Rhythm.STRONG, Rhythm.NEW)] or list(
         plans
     )
@@ -50,14 +51,14 @@ def plan_help_offers(
         else:
             status = rng.choices(_STATUSES, weights=_STATUS_WEIGHTS)[0]
             direction = "given" if rng.random() < 0.75 else "received"
-            plan = rng.choices(plans, weights=weights)[0]
+            plan = rng.choices(plans, cum_weights=cum_weights)[0]
         contact = plan.contact
         kind, template = rng.choice(data.HELP_GIVEN if direction == "given" else data.HELP_RECEIVED)
         intro_contact: ContactPlan | None = None
         if kind == "intro":
             intro_contact = contacts[rng.randrange(len(contacts))]
             if intro_contact.id == contact.id:
-                intro_contact = contacts[(contacts.index(intro_contact) + 1) % len(contacts)]
+                intro_contact = contacts[0] if contact.id != contacts[0].id else contacts[1]
         description = template.format(
             other=f"{intro_contact.full_name} ({intro_contact.company.name})" if intro_contact else "a peer",
             topic=(contact.expertise.split(", ")[0] if contact.expertise else rng.choice(data.EXPERTISE)),

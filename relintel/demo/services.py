@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
 from activities.models import Interaction, Participant
-from activities.services import relationships_refresh
+from activities.services import relationships_rebuild
 from contacts.models import Company, CompanyDomain, Contact, ContactEmail, ContactPhone, HelpOffer, Relationship
 from contacts.normalize import search_text
 from relintel.accounts.models import Membership, Organization, Team, User
@@ -37,7 +37,6 @@ from relintel.demo.help_offers import plan_help_offers
 from relintel.demo.timeline import Timeline, UserInfo
 
 Log = Callable[[str], None]
-RELATIONSHIP_BATCH = 5_000
 
 
 @dataclass(frozen=True)
@@ -246,12 +245,7 @@ def _build(
     help_rows.flush()
     clock("help offers", help_offers=help_rows.written)
 
-    relationships = 0
-    contact_ids = [c.id for c in contact_plans]
-    for start in range(0, len(contact_ids), RELATIONSHIP_BATCH):
-        relationships += relationships_refresh(
-            organization_id=org.pk, contact_ids=contact_ids[start : start + RELATIONSHIP_BATCH]
-        )
+    relationships = relationships_rebuild(organization_id=org.pk)
     clock("relationships", relationships=relationships)
     return SeedResult(
         organization=org,

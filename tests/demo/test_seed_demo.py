@@ -14,7 +14,7 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count, Max
 
 from activities.models import Interaction, Participant
-from activities.services import relationships_refresh
+from activities.services import relationships_rebuild, relationships_refresh
 from contacts.models import Company, CompanyDomain, Contact, ContactEmail, ContactPhone, HelpOffer, Relationship
 from contacts.normalize import search_text
 from relintel.accounts.models import Membership, Organization, Role, User
@@ -300,3 +300,29 @@ def test_plan_users_gives_the_fixed_logins_and_scales_teams():
     assert len(users) == 40
     assert len({u.email for u in users}) == 40
     assert len(teams) >= 3
+
+
+def test_relationships_rebuild_drops_stale_rows_and_counts_help_without_interactions(seeded):
+    contact = Contact.objects.filter(organization=seeded, last_interaction_at__isnull=True).first()
+    rep = User.objects.get(email=DEMO_LOGINS["rep"])
+    assert contact is not None
+    Relationship.objects.create(organization=seeded, user=rep, contact=contact, interaction_count=99)
+    HelpOffer.objects.create(
+        organization=seeded,
+        user=rep,
+        contact=contact,
+        direction="received",
+        kind="advice",
+        description="Told us how their buying committee works",
+        status="delivered",
+        delivered_at=datetime.datetime(2025, 6, 1, tzinfo=datetime.UTC),
+    )
+    relationships_rebuild(organization_id=seeded.pk)
+    rebuilt = relationship_rows(seeded)
+    row = Relationship.objects.get(user=rep, contact=contact)
+    assert (row.interaction_count, row.help_received_count, row.last_interaction_at) == (0, 1, None)
+    relationships_refresh(
+        organization_id=seeded.pk,
+        contact_ids=list(Contact.objects.filter(organization=seeded).values_list("id", flat=True)),
+    )
+    assert relationship_rows(seeded) == rebuilt
