@@ -1,9 +1,9 @@
 """Reads for interactions, always through the visibility rules.
 
-A member sees an interaction when it is theirs, when they took part in it, when
-it is shared with the organization, or when it is shared with the team it was
-recorded in and that is their team. Private ones are seen by their owner only:
-not by managers, not by admins.
+A member sees an interaction when it is theirs, when it is shared with the
+organization, when it is shared with the team it was recorded in and that is
+their team, or when they took part in a shared one. Private ones are seen by
+their owner only: not by participants, managers or admins.
 """
 
 from __future__ import annotations
@@ -30,7 +30,13 @@ from relintel.accounts.models import Membership
 
 def visibility_filter(*, membership: Membership) -> Q:
     took_part = Exists(Participant.objects.filter(interaction_id=OuterRef("pk"), user_id=membership.user_id))
-    rule = Q(visibility=Visibility.ORGANIZATION) | Q(owner_id=membership.user_id) | Q(took_part)
+    # Taking part shares a team or organization interaction with you; a private one
+    # stays its owner's alone, even from the people who were copied on it.
+    rule = (
+        Q(visibility=Visibility.ORGANIZATION)
+        | Q(owner_id=membership.user_id)
+        | (Q(took_part) & ~Q(visibility=Visibility.PRIVATE))
+    )
     if membership.team_id is not None:
         rule |= Q(visibility=Visibility.TEAM, team_id=membership.team_id)
     return rule

@@ -107,6 +107,9 @@ def interaction_log(
     return interaction
 
 
+_UNSET: object = object()
+
+
 @transaction.atomic
 def interaction_update(
     *,
@@ -116,20 +119,20 @@ def interaction_update(
     occurred_at: datetime.datetime | None = None,
     visibility: str | None = None,
     direction: str | None = None,
-    duration_minutes: int | None = None,
+    duration_minutes: int | object | None = _UNSET,
 ) -> Interaction:
-    for field, value in (
-        ("subject", subject),
-        ("body", body),
-        ("occurred_at", occurred_at),
-        ("visibility", visibility),
-        ("direction", direction),
-        ("duration_minutes", duration_minutes),
-    ):
+    """Change the given fields only; ``duration_minutes=None`` clears the duration."""
+    for field, value in (("subject", subject), ("body", body)):
         if value is not None:
-            setattr(
-                interaction, field, value.strip() if isinstance(value, str) and field in ("subject", "body") else value
-            )
+            setattr(interaction, field, value.strip())
+    if occurred_at is not None:
+        interaction.occurred_at = occurred_at
+    if visibility is not None:
+        interaction.visibility = visibility
+    if direction is not None:
+        interaction.direction = direction
+    if duration_minutes is not _UNSET:
+        interaction.duration_minutes = duration_minutes  # type: ignore[assignment]
     interaction.full_clean()
     interaction.save()
     _after_change(interaction=interaction, contact_ids=_contact_ids(interaction))

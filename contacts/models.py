@@ -88,8 +88,9 @@ class Contact(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["organization", "last_name", "first_name", "id"], name="contact_org_name"),
-            models.Index(fields=["organization", "-last_interaction_at", "id"], name="contact_org_last"),
-            models.Index(fields=["organization", "-created_at", "id"], name="contact_org_created"),
+            # Matches the "created" sort exactly, so its pages are index scans. The
+            # "recent" sort's index (NULLS LAST) is PostgreSQL-only: see migration 0003.
+            models.Index(fields=["organization", "-created_at", "-id"], name="contact_org_created"),
             models.Index(fields=["organization", "company"], name="contact_org_company"),
             models.Index(fields=["organization", "owner"], name="contact_org_owner"),
         ]

@@ -37,6 +37,9 @@ from contacts.normalize import (
 )
 from relintel.accounts.models import Membership, User
 
+# "Not given" for optional arguments where None is a meaningful value ("clear it").
+_UNSET: object = object()
+
 
 @dataclass(frozen=True)
 class PhoneInput:
@@ -120,14 +123,14 @@ def company_update(
     website: str | None = None,
     industry: str | None = None,
     description: str | None = None,
-    owner: User | None = None,
+    owner: User | object | None = _UNSET,
 ) -> Company:
     renamed = name is not None and name.strip() != company.name
     for field, value in (("name", name), ("website", website), ("industry", industry), ("description", description)):
         if value is not None:
             setattr(company, field, value.strip() if field != "description" else value)
-    if owner is not None:
-        company.owner = owner
+    if owner is not _UNSET:
+        company.owner = owner  # type: ignore[assignment]
     company.full_clean()
     company.save()
     if domains is not None:
@@ -313,9 +316,6 @@ def contact_create(
     if company is None and clean_emails:
         transaction.on_commit(lambda: tasks.contact_match_company.delay(contact.pk))
     return contact
-
-
-_UNSET: object = object()
 
 
 @transaction.atomic

@@ -244,13 +244,14 @@ if not CELERY_BROKER_URL:
     # Embedded broker: kombu's filesystem transport. No server to install, and a
     # real worker process still consumes the queue.
     _queue_dir = VAR_DIR / "celery"
-    for _sub in ("queue", "processed"):
+    for _sub in ("queue", "processed", "control"):
         (_queue_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS.update(
         data_folder_in=str(_queue_dir / "queue"),
         data_folder_out=str(_queue_dir / "queue"),
         processed_folder=str(_queue_dir / "processed"),
+        control_folder=str(_queue_dir / "control"),
         store_processed=False,
     )
 CELERY_TASK_ALWAYS_EAGER = False

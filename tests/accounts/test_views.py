@@ -30,7 +30,7 @@ def invitation(world):
         team=world.team_b,
         base_url="http://testserver/",
     )
-    invitation.key = key  # type: ignore[attr-defined]
+    invitation.key = key
     return invitation
 
 

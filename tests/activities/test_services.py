@@ -89,6 +89,18 @@ def test_a_participant_sees_an_interaction_they_took_part_in(world, contact):
     assert "cc'd" in _visible_to(world.rep)
 
 
+def test_taking_part_does_not_reveal_a_private_interaction(world, contact):
+    interaction = InteractionFactory(
+        organization=world.org,
+        owner=world.other_rep.user,
+        visibility=Visibility.PRIVATE,
+        subject="mine",
+        contacts=[contact],
+    )
+    Participant.objects.create(interaction=interaction, user=world.rep.user, role=ParticipantRole.CC)
+    assert "mine" not in _visible_to(world.rep)
+
+
 def test_the_timeline_of_a_contact_lists_only_visible_interactions_newest_first(world, contact):
     now = timezone.now()
     services.interaction_log(

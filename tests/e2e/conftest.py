@@ -51,7 +51,7 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def page(browser, live_server):  # type: ignore[no-untyped-def]
+def page(browser, live_server):
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 860})
     context.set_default_timeout(10_000)
     page = context.new_page()
@@ -59,7 +59,7 @@ def page(browser, live_server):  # type: ignore[no-untyped-def]
     context.close()
 
 
-def login(page, email: str, password: str) -> None:  # type: ignore[no-untyped-def]
+def login(page, email: str, password: str) -> None:
     page.goto("/accounts/login/")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
@@ -67,6 +67,6 @@ def login(page, email: str, password: str) -> None:  # type: ignore[no-untyped-d
     page.wait_for_url(lambda url: "/accounts/login" not in url)
 
 
-def screenshot(page, name: str) -> None:  # type: ignore[no-untyped-def]
+def screenshot(page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
