@@ -98,6 +98,8 @@ if _database_url:
         }
     except ValueError as exc:
         raise ImproperlyConfigured(f"DATABASE_URL is not a database URL Relintel understands: {exc}") from None
+    if not DATABASES["default"].get("NAME"):
+        raise ImproperlyConfigured("DATABASE_URL must name a database, e.g. postgres://user@host:5432/relintel")
     if DATABASES["default"]["ENGINE"] not in {
         "django.db.backends.postgresql",
         "django.db.backends.sqlite3",
@@ -262,7 +264,6 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_CREATE_MISSING_QUEUES = True
-CELERY_TASK_DEFAULT_RETRY_DELAY = 30
 CELERY_TASK_ROUTES = {
     "activities.tasks.capture_*": {"queue": "capture"},
     "activities.tasks.relationship_*": {"queue": "insight"},

@@ -128,7 +128,7 @@ def test_settings_allow_a_missing_secret_key_in_debug(tmp_path):
     assert result.returncode == 0, result.stderr
 
 
-@pytest.mark.parametrize("url", ["not a url", "mysql://user@db.example/relintel"])
+@pytest.mark.parametrize("url", ["not a url", "mysql://user@db.example/relintel", "postgres://user@db.example:5432"])
 def test_settings_refuse_a_database_url_they_cannot_use(tmp_path, url):
     result = import_settings(tmp_path, SECRET_KEY="s", DATABASE_URL=url)
 
