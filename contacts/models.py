@@ -263,3 +263,29 @@ class Relationship(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ↔ {self.contact}: {self.strength}"
+
+
+class DuplicateStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    MERGED = "merged", "Merged"
+    DISMISSED = "dismissed", "Not a duplicate"
+
+
+class DuplicateCandidate(models.Model):
+    """Two contacts that look like one person: offered for merge, never merged silently."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+    other = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(max_length=200)
+    status = models.CharField(max_length=10, choices=DuplicateStatus.choices, default=DuplicateStatus.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["contact", "other"], name="duplicate_pair_unique"),
+            models.CheckConstraint(condition=Q(contact__lt=models.F("other")), name="duplicate_pair_ordered"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contact} ~ {self.other}"

@@ -289,3 +289,16 @@ LOGGING = {
 
 # Region assumed for phone numbers typed without a country code.
 RELINTEL_DEFAULT_PHONE_REGION = env_str("RELINTEL_DEFAULT_PHONE_REGION", "US")
+
+# --- capture ------------------------------------------------------------------
+# Domain of the reps' "BCC to log" addresses (log+<token>@<domain>), and the SMTP
+# server `manage.py capture_smtp` runs for it.
+RELINTEL_BCC_DOMAIN = env_str("RELINTEL_BCC_DOMAIN", "log.relintel.localhost")
+RELINTEL_SMTP_HOST = env_str("RELINTEL_SMTP_HOST", "127.0.0.1")
+RELINTEL_SMTP_PORT = env_int("RELINTEL_SMTP_PORT", 2525, minimum=1)
+RELINTEL_SMTP_MAX_MESSAGE_BYTES = env_int("RELINTEL_SMTP_MAX_MESSAGE_BYTES", 25 * 1024 * 1024, minimum=1024)
+# How often each source is polled, and the longest back-off for a failing one (seconds).
+RELINTEL_CAPTURE_POLL_SECONDS = env_int("RELINTEL_CAPTURE_POLL_SECONDS", 300, minimum=10)
+RELINTEL_CAPTURE_MAX_BACKOFF_SECONDS = env_int("RELINTEL_CAPTURE_MAX_BACKOFF_SECONDS", 6 * 3600, minimum=60)
+# Messages fetched, parsed and written per batch (one transaction, cursor included).
+RELINTEL_CAPTURE_BATCH_SIZE = env_int("RELINTEL_CAPTURE_BATCH_SIZE", 200, minimum=1)
