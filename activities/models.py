@@ -262,6 +262,9 @@ class CaptureSighting(models.Model):
         ]
         indexes = [models.Index(fields=["account"], name="capture_sighting_account")]
 
+    def __str__(self) -> str:
+        return f"{self.interaction_id} seen by {self.user_id} via {self.source}"
+
 
 class SkipReason(models.TextChoices):
     INTERNAL = "internal", "Internal mail only (no one outside the organization)"
