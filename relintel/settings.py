@@ -276,7 +276,10 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    # Finds sources whose next poll is due and hands each to a worker (see activities.tasks).
+    "capture-schedule-due": {"task": "activities.tasks.capture_schedule_due", "schedule": 30.0},
+}
 
 LOGGING = {
     "version": 1,
