@@ -18,7 +18,7 @@ RUN_DEBUG ?= 1
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/relintel
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: help install run test lint fmt lock clean
+.PHONY: help install run test lint fmt lock clean bench-capture
 
 help:
 	@echo "make run      create .venv, install, migrate, seed the demo, start web + worker + beat"
@@ -27,6 +27,7 @@ help:
 	@echo "make install  create .venv and install the project with its dev tools"
 	@echo "make fmt      ruff format + ruff check --fix"
 	@echo "make lock     re-pin indirect dependencies into requirements/constraints.txt"
+	@echo "make bench-capture   capture throughput (mbox and IMAP) against parse-only baselines"
 
 # --- virtualenv ----------------------------------------------------------------
 $(PY):
@@ -73,6 +74,10 @@ fmt: $(STAMP)
 test: lint
 	DATABASE_URL="$${DATABASE_URL:-$(TEST_DATABASE_URL)}" REDIS_URL="$${REDIS_URL:-$(TEST_REDIS_URL)}" \
 		$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# --- benchmarks (print figures, never assert; see BENCHMARKS.md) -------------------
+bench-capture: $(STAMP)
+	$(PY) benchmarks/capture.py
 
 clean:
 	rm -rf staticfiles .pytest_cache .mypy_cache .ruff_cache
