@@ -10,3 +10,35 @@ def relationship_refresh(organization_id: int, contact_ids: list[int]) -> int:
     from activities import services
 
     return services.relationships_refresh(organization_id=organization_id, contact_ids=contact_ids)
+
+
+# --- capture ------------------------------------------------------------------------
+# One task per source: a broken mailbox only ever delays itself (see
+# activities/capture/sources/runner.py for the lease and the back-off).
+
+
+@shared_task
+def capture_schedule_due() -> int:
+    """Beat, every 30 s: enqueue a run for each source whose poll is due."""
+    from activities.capture.sources.runner import capture_accounts_claim_due
+
+    account_ids = capture_accounts_claim_due()
+    for account_id in account_ids:
+        capture_account_run.delay(account_id)
+    return len(account_ids)
+
+
+@shared_task
+def capture_account_run(account_id: int, lease_seconds: int | None = None, run_seconds: int | None = None) -> str:
+    """Read one source for about a minute under its lease; continue a backfill right away."""
+    from activities.capture.sources.runner import capture_account_run_once
+    from relintel.celery import bounded_countdown
+
+    result = capture_account_run_once(account_id=account_id, lease_seconds=lease_seconds, run_seconds=run_seconds)
+    if result == "more":
+        capture_account_run.apply_async(
+            (account_id,),
+            {"lease_seconds": lease_seconds, "run_seconds": run_seconds},
+            countdown=bounded_countdown(0),
+        )
+    return result

@@ -334,9 +334,7 @@ class Radicale:
 
     def put_event(self, user: str, calendar: str, name: str, ics: bytes) -> None:
         url = self.calendar_url(user, calendar) + name
-        response = requests.put(
-            url, data=ics, auth=(user, "x"), headers={"Content-Type": "text/calendar"}, timeout=10
-        )
+        response = requests.put(url, data=ics, auth=(user, "x"), headers={"Content-Type": "text/calendar"}, timeout=10)
         response.raise_for_status()
 
     def delete_event(self, user: str, calendar: str, name: str) -> None:
@@ -403,7 +401,7 @@ class IcsFeed:
                 self.end_headers()
                 self.wfile.write(body)
 
-            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: object) -> None:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
