@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -20,6 +21,7 @@ from contacts.models import (
     Contact,
     ContactEmail,
     ContactPhone,
+    DuplicateCandidate,
     HelpDirection,
     HelpOffer,
     HelpStatus,
@@ -35,7 +37,7 @@ from contacts.normalize import (
     search_text,
     split_name,
 )
-from relintel.accounts.models import Membership, User
+from relintel.accounts.models import Membership, Organization, User
 
 # "Not given" for optional arguments where None is a meaningful value ("clear it").
 _UNSET: object = object()
@@ -517,3 +519,218 @@ def help_offer_transition(*, offer: HelpOffer, status: str) -> HelpOffer:
 @transaction.atomic
 def help_offer_delete(*, offer: HelpOffer) -> None:
     offer.delete()
+
+
+# --- contacts from captured activity ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class CapturedPerson:
+    """An external address seen in captured mail or meetings, with the display name seen."""
+
+    email: str  # normalized (trimmed, lower-case)
+    name: str = ""
+
+
+def name_from_email(email: str) -> str:
+    """``jane.doe@…`` → ``Jane Doe``: the best name an address alone gives."""
+    local = email.split("@", 1)[0].split("+", 1)[0]
+    words = [w for w in re.split(r"[._\-]+", local) if w]
+    return " ".join(w[:1].upper() + w[1:] for w in words) or email
+
+
+def company_name_from_domain(domain: str) -> str:
+    """``acme-robotics.com`` → ``Acme Robotics``; ``mail.acme.co.uk`` → ``Acme``."""
+    labels = [label for label in domain.lower().split(".") if label]
+    if len(labels) > 1:
+        labels = labels[:-1]  # the top-level domain
+    if len(labels) > 1 and labels[-1] in _SECOND_LEVEL_SUFFIXES:
+        labels = labels[:-1]
+    core = labels[-1] if labels else domain
+    return " ".join(w[:1].upper() + w[1:] for w in re.split(r"[-_]+", core) if w) or domain
+
+
+_SECOND_LEVEL_SUFFIXES = frozenset({"co", "com", "org", "net", "ac", "gov", "edu", "ltd", "plc", "gv", "or", "ne"})
+
+
+def _display_name(person: CapturedPerson) -> str:
+    name = " ".join(person.name.replace('"', " ").split())
+    # A "name" that is really an address (or empty) says nothing: derive one instead.
+    if not name or "@" in name:
+        return name_from_email(person.email)
+    return name
+
+
+def _domain_suffixes(domain: str) -> list[str]:
+    """``eu.acme.com`` → ``["eu.acme.com", "acme.com"]`` (longest first)."""
+    labels = domain.split(".")
+    return [".".join(labels[i:]) for i in range(len(labels) - 1)]
+
+
+def _companies_for_domains(*, organization_id: int, domains: set[str], owner: User | None) -> dict[str, int]:
+    """Company id per email domain: the company owning it (or a parent domain), or a new one.
+
+    Two queries to look up and at most two bulk inserts, whatever the number of domains.
+    """
+    suffixes = {s for d in domains for s in _domain_suffixes(d)}
+    known = dict(
+        CompanyDomain.objects.filter(organization_id=organization_id, domain__in=suffixes).values_list(
+            "domain", "company_id"
+        )
+    )
+    found: dict[str, int] = {}
+    missing: list[str] = []
+    for domain in sorted(domains):
+        match = next((known[s] for s in _domain_suffixes(domain) if s in known), None)
+        if match is None:
+            missing.append(domain)
+        else:
+            found[domain] = match
+    if missing:
+        companies = Company.objects.bulk_create(
+            [
+                Company(organization_id=organization_id, name=company_name_from_domain(d)[:200], owner=owner)
+                for d in missing
+            ]
+        )
+        CompanyDomain.objects.bulk_create(
+            [
+                CompanyDomain(organization_id=organization_id, company_id=c.pk, domain=d)
+                for d, c in zip(missing, companies, strict=True)
+            ]
+        )
+        found.update({d: c.pk for d, c in zip(missing, companies, strict=True)})
+    return found
+
+
+def contact_create_from_capture(
+    *, organization: Organization, owner: User, people: Sequence[CapturedPerson]
+) -> dict[str, int]:
+    """Create a contact for each of these unknown addresses; returns address → contact id.
+
+    Built for batches: a constant number of queries for any number of people. Names come
+    from the display name (or the address's local part), the company from the email domain
+    (an existing company owning it, else a new one), except free-mail domains. Addresses a
+    contact of the organization already has are left alone. Runs inside the caller's
+    transaction; a concurrent creation of the same address raises ``IntegrityError`` (the
+    capture writer retries its batch, which then finds the contact).
+    """
+    wanted: dict[str, CapturedPerson] = {}
+    for person in people:
+        try:
+            email = normalize_email(person.email)
+        except ValidationError:
+            continue
+        if len(email) <= 254 and email not in wanted:
+            wanted[email] = CapturedPerson(email=email, name=person.name)
+    if not wanted:
+        return {}
+    taken = set(
+        ContactEmail.objects.filter(organization_id=organization.pk, email__in=list(wanted)).values_list(
+            "email", flat=True
+        )
+    )
+    for email in taken:
+        del wanted[email]
+    if not wanted:
+        return {}
+    domains = {email_domain(e) for e in wanted} - FREE_MAIL_DOMAINS - {""}
+    company_by_domain = _companies_for_domains(organization_id=organization.pk, domains=domains, owner=owner)
+    company_names = dict(Company.objects.filter(pk__in=set(company_by_domain.values())).values_list("pk", "name"))
+    contacts: list[Contact] = []
+    for email, person in wanted.items():
+        name = split_name(_display_name(person)[:300])
+        company_id = company_by_domain.get(email_domain(email))
+        contacts.append(
+            Contact(
+                organization_id=organization.pk,
+                full_name=name.full[:300],
+                first_name=name.first[:150],
+                last_name=name.last[:150],
+                company_id=company_id,
+                owner=owner,
+                created_by=owner,
+                source=Source.CAPTURE,
+                search_text=search_text(name.full, email, company_names.get(company_id, "") if company_id else ""),
+            )
+        )
+    Contact.objects.bulk_create(contacts)
+    ContactEmail.objects.bulk_create(
+        [
+            ContactEmail(organization_id=organization.pk, contact_id=c.pk, email=email, is_primary=True)
+            for email, c in zip(wanted, contacts, strict=True)
+        ]
+    )
+    return {email: c.pk for email, c in zip(wanted, contacts, strict=True)}
+
+
+def _name_key(first: str, last: str) -> str:
+    return f"{first} {last}".strip().lower()
+
+
+def duplicate_candidates_find(*, organization_id: int, contact_ids: Sequence[int]) -> int:
+    """Offer likely duplicates of these contacts for merge; never merges. Returns pairs added.
+
+    Likely duplicates have the same name (first and last, case-insensitive) and either
+    work at the same company (same company or the same non-free-mail email domain) or
+    share an email local part (``jane.doe@acme.com`` and ``jane.doe@gmail.com``).
+    Two queries and one insert, whatever the number of contacts.
+    """
+    if not contact_ids:
+        return 0
+    mine = list(
+        Contact.objects.filter(organization_id=organization_id, pk__in=contact_ids, merged_into__isnull=True)
+        .exclude(last_name="")
+        .values_list("first_name", "last_name")
+    )
+    if not mine:
+        return 0
+    # Variants of the case keep the lookup on the (organization, last_name, …) index.
+    lasts = {v for _, last in mine for v in (last, last.lower(), last.title(), last.upper())}
+    keys = {_name_key(first, last) for first, last in mine}
+    people: dict[int, dict[str, object]] = {}
+    rows = Contact.objects.filter(
+        organization_id=organization_id, last_name__in=lasts, merged_into__isnull=True
+    ).values_list("pk", "first_name", "last_name", "company_id", "emails__email")
+    for pk, first, last, company_id, email in rows:
+        key = _name_key(first, last)
+        if key not in keys:
+            continue
+        person = people.setdefault(pk, {"key": key, "company": company_id, "emails": set()})
+        if email:
+            person["emails"].add(email)  # type: ignore[attr-defined]
+    by_key: dict[str, list[int]] = {}
+    for pk, person in people.items():
+        by_key.setdefault(str(person["key"]), []).append(pk)
+    wanted = set(contact_ids)
+    pairs: dict[tuple[int, int], str] = {}
+    for pks in by_key.values():
+        for i, a in enumerate(sorted(pks)):
+            for b in sorted(pks)[i + 1 :]:
+                if a not in wanted and b not in wanted:
+                    continue
+                reason = _duplicate_reason(people[a], people[b])
+                if reason:
+                    pairs[(a, b)] = reason
+    DuplicateCandidate.objects.bulk_create(
+        [
+            DuplicateCandidate(organization_id=organization_id, contact_id=a, other_id=b, reason=reason[:200])
+            for (a, b), reason in pairs.items()
+        ],
+        ignore_conflicts=True,
+    )
+    return len(pairs)
+
+
+def _duplicate_reason(a: dict[str, object], b: dict[str, object]) -> str:
+    emails_a: set[str] = a["emails"]  # type: ignore[assignment]
+    emails_b: set[str] = b["emails"]  # type: ignore[assignment]
+    if a["company"] is not None and a["company"] == b["company"]:
+        return "Same name at the same company"
+    shared_domains = ({email_domain(e) for e in emails_a} & {email_domain(e) for e in emails_b}) - FREE_MAIL_DOMAINS
+    if shared_domains:
+        return f"Same name at {sorted(shared_domains)[0]}"
+    shared_locals = {e.split("@", 1)[0] for e in emails_a} & {e.split("@", 1)[0] for e in emails_b}
+    if shared_locals:
+        return f"Same name and the same address name “{sorted(shared_locals)[0]}”"
+    return ""

@@ -1,0 +1,520 @@
+"""``capture_ingest``: the one service that writes captured activity.
+
+Built for throughput: a batch of a few hundred items is one transaction with a constant
+number of queries (one to find what is already stored, one to match every address of
+the batch to contacts, one for members, bulk inserts), whatever the batch size.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max, OuterRef, Q, Subquery
+from django.utils import timezone
+
+from activities import tasks
+from activities.capture.classify import classify
+from activities.capture.ingest.content import (
+    external_id_for,
+    stored_body,
+    stored_role,
+    stored_subject,
+    version_key,
+)
+from activities.capture.ingest.context import capture_context_for, capture_policy_for
+from activities.capture.ingest.people import contacts_from_activity
+from activities.capture.items import EMAIL, MEETING, ROLE_ATTENDEE, ROLE_CC, CaptureContext, CapturedItem, Decision
+from activities.models import (
+    CaptureAccount,
+    CaptureCursor,
+    CaptureSighting,
+    Direction,
+    Interaction,
+    Participant,
+    ParticipantRole,
+    ResponseStatus,
+    SkippedMessage,
+    SkipReason,
+)
+from contacts.models import Contact, ContactEmail
+from relintel.accounts.models import Membership, Organization, User
+
+# A concurrent batch (another rep's mailbox) may insert the same message or create the
+# same contact between our read and our write: the unique constraint stops it, the
+# savepoint rolls our batch back, and the retry then finds the other batch's rows.
+_ATTEMPTS = 3
+
+_ROLES = frozenset(ParticipantRole.values)
+_RESPONSES = frozenset(ResponseStatus.values)
+
+Key = tuple[str, str]  # (kind, external_id)
+
+
+@dataclass
+class IngestResult:
+    captured: int = 0  # new interactions
+    duplicates: int = 0  # already stored (another mailbox, a re-read): a sighting added
+    updated: int = 0  # meetings replaced by a newer version
+    deleted: int = 0  # meetings removed by a cancellation
+    skipped: Counter[str] = field(default_factory=Counter)  # skip reason → count
+    interaction_ids: list[int] = field(default_factory=list)  # stored ones this batch touched
+    contacts_created: int = 0
+
+
+@dataclass
+class _Stored:
+    id: int
+    version: str
+
+
+def capture_ingest(
+    *,
+    organization: Organization,
+    user: User,
+    source: str,
+    items: Sequence[CapturedItem],
+    privacy_level: str,
+    visibility: str,
+    account: CaptureAccount | None = None,
+    cursor: CaptureCursor | None = None,
+    context: CaptureContext | None = None,
+) -> IngestResult:
+    """Write a batch of captured emails and meeting occurrences for one rep, in one transaction.
+
+    Each item is classified (``activities.capture.classify``); skipped ones become
+    ``SkippedMessage`` rows. One interaction per organization per (kind, external id):
+    an item already stored gets this rep's sighting and participant row instead; a newer
+    meeting version updates the stored one, a cancellation deletes it. Subject and body are
+    stored only as ``privacy_level`` allows. Unknown external people become contacts as the
+    capture policy says. ``cursor`` (if given) and the account's counters are saved in the
+    same transaction, so a crash never moves a cursor past unsaved messages. Relationships
+    are refreshed after commit, once per batch.
+    """
+    for attempt in range(_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                result = _ingest(
+                    organization=organization,
+                    user=user,
+                    source=source,
+                    items=items,
+                    privacy_level=privacy_level,
+                    visibility=visibility,
+                    account=account,
+                    cursor=cursor,
+                    context=context,
+                )
+        except IntegrityError:
+            if attempt == _ATTEMPTS - 1:
+                raise
+            continue
+        if account is not None:
+            account.refresh_from_db(fields=["captured_count", "skipped_counts", "last_success_at"])
+        return result
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _ingest(
+    *,
+    organization: Organization,
+    user: User,
+    source: str,
+    items: Sequence[CapturedItem],
+    privacy_level: str,
+    visibility: str,
+    account: CaptureAccount | None,
+    cursor: CaptureCursor | None,
+    context: CaptureContext | None,
+) -> IngestResult:
+    now = timezone.now()
+    policy = capture_policy_for(organization=organization)
+    if context is None:
+        context = capture_context_for(organization=organization, user=user, policy=policy)
+    result = IngestResult()
+    skips: dict[str, tuple[CapturedItem, str, str]] = {}  # external id → (item, reason, detail)
+    kept: dict[Key, tuple[CapturedItem, Decision]] = {}
+    cancels: dict[Key, CapturedItem] = {}
+    all_ids: set[str] = set()
+
+    for item in items:
+        external_id = external_id_for(item)
+        all_ids.add(external_id)
+        key = (item.kind, external_id)
+        if item.kind == MEETING and item.status == "cancelled":
+            if key not in cancels or version_key(item.version) > version_key(cancels[key].version):
+                cancels[key] = item
+            continue
+        decision = classify(item, context)
+        if not decision.captured:
+            skips[external_id] = (item, decision.skip_reason, decision.detail)
+            continue
+        if key in kept:
+            if item.kind == MEETING and version_key(item.version) > version_key(kept[key][0].version):
+                kept[key] = (item, decision)
+            else:
+                result.duplicates += 1
+            continue
+        kept[key] = (item, decision)
+    # A cancellation and another version of the same occurrence in one batch: the newer wins.
+    for key in list(cancels):
+        if key in kept:
+            if version_key(cancels[key].version) >= version_key(kept[key][0].version):
+                del kept[key]
+            else:
+                del cancels[key]
+
+    stored = _stored(organization=organization, keys=set(kept) | set(cancels))
+    touched_contacts: set[int] = set()
+
+    # Cancellations: delete the stored occurrence (unless it is newer); nothing stored → a skip.
+    doomed: list[int] = []
+    for key, item in cancels.items():
+        row = stored.get(key)
+        if row is None:
+            skips[key[1]] = (item, SkipReason.CANCELLED, "Cancelled before it was captured")
+        elif version_key(item.version) >= version_key(row.version):
+            doomed.append(row.id)
+    if doomed:
+        touched_contacts |= set(
+            Participant.objects.filter(interaction_id__in=doomed, contact__isnull=False).values_list(
+                "contact_id", flat=True
+            )
+        )
+        Interaction.objects.filter(pk__in=doomed).delete()
+        result.deleted = len(doomed)
+
+    new: list[tuple[Key, CapturedItem, Decision]] = []
+    updates: list[tuple[int, CapturedItem]] = []
+    seen_again: list[int] = []
+    for key, (item, decision) in kept.items():
+        row = stored.get(key)
+        if row is None:
+            new.append((key, item, decision))
+        elif item.kind == MEETING and version_key(item.version) > version_key(row.version):
+            updates.append((row.id, item))
+        else:
+            seen_again.append(row.id)
+    result.duplicates += len(seen_again)
+
+    # One query for the contacts, one for the members, for every address of the batch.
+    addresses = {p.address for _, item, _ in new for p in item.participants if p.address}
+    addresses |= {p.address for _, item in updates for p in item.participants if p.address}
+    contact_by_address: dict[str, int] = dict(
+        ContactEmail.objects.filter(organization=organization, email__in=addresses).values_list("email", "contact_id")
+    )
+    user_by_address, team_id = _members(organization=organization, user=user, addresses=addresses)
+    for address in context.own_addresses:
+        user_by_address.setdefault(address, user.pk)
+
+    unknown: dict[str, str] = {}
+
+    def participants_of(interaction_id: int, item: CapturedItem) -> list[Participant]:
+        rows: list[Participant] = []
+        seen: set[tuple[str, str]] = set()
+        for p in item.participants:
+            address = p.address.strip().lower()[:254]
+            role = stored_role(p.role)
+            if not address or role not in _ROLES or (address, role) in seen:
+                continue
+            seen.add((address, role))
+            contact_id = contact_by_address.get(address)
+            user_id = user_by_address.get(address)
+            if contact_id is None and user_id is None and (address not in unknown or not unknown[address]):
+                unknown[address] = p.name
+            rows.append(
+                Participant(
+                    interaction_id=interaction_id,
+                    contact_id=contact_id,
+                    user_id=user_id,
+                    address=address,
+                    display_name=" ".join(p.name.split())[:300],
+                    role=role,
+                    response_status=p.response if p.response in _RESPONSES else "",
+                )
+            )
+        return rows
+
+    # New interactions, their participants (the rep always among them).
+    interactions = [
+        _interaction(
+            organization=organization,
+            user=user,
+            team_id=team_id,
+            source=source,
+            key=key,
+            item=item,
+            decision=decision,
+            privacy_level=privacy_level,
+            visibility=visibility,
+            now=now,
+        )
+        for key, item, decision in new
+    ]
+    Interaction.objects.bulk_create(interactions)
+    participants: list[Participant] = []
+    for interaction, (_, item, _) in zip(interactions, new, strict=True):
+        rows = participants_of(interaction.pk, item)
+        if not any(r.user_id == user.pk for r in rows):
+            rows.append(_rep_row(interaction_id=interaction.pk, user=user, kind=item.kind))
+        participants.extend(rows)
+    result.captured = len(interactions)
+
+    # Newer meeting versions: time, subject, body, attendees and their responses.
+    if updates:
+        participants.extend(
+            _meeting_updates(
+                updates=updates,
+                user=user,
+                privacy_level=privacy_level,
+                now=now,
+                participants_of=participants_of,
+                touched_contacts=touched_contacts,
+            )
+        )
+        result.updated = len(updates)
+
+    # Seen again (another rep's mailbox, a re-read): this rep's participant row if missing.
+    again_ids = seen_again + [interaction_id for interaction_id, _ in updates]
+    if again_ids:
+        present = set(
+            Participant.objects.filter(interaction_id__in=again_ids, user=user).values_list("interaction_id", flat=True)
+        )
+        present |= {p.interaction_id for p in participants if p.user_id == user.pk}
+        kinds = {row.id: key[0] for key, row in stored.items()}
+        participants.extend(
+            _rep_row(interaction_id=i, user=user, kind=kinds.get(i, EMAIL)) for i in again_ids if i not in present
+        )
+    Participant.objects.bulk_create(participants)
+    touched_contacts |= {p.contact_id for p in participants if p.contact_id is not None}
+
+    interaction_ids = [i.pk for i in interactions] + again_ids
+    CaptureSighting.objects.bulk_create(
+        [CaptureSighting(interaction_id=i, user=user, account=account, source=source) for i in interaction_ids],
+        ignore_conflicts=True,
+    )
+    result.interaction_ids = interaction_ids
+
+    # Skips: replace this rep's earlier verdicts on the batch's messages (upsert).
+    SkippedMessage.objects.filter(
+        organization=organization, user=user, source=source, external_id__in=sorted(all_ids)
+    ).delete()
+    SkippedMessage.objects.bulk_create(
+        [
+            _skipped(
+                organization=organization,
+                user=user,
+                account=account,
+                source=source,
+                external_id=external_id,
+                item=item,
+                reason=reason,
+                detail=detail,
+                privacy_level=privacy_level,
+            )
+            for external_id, (item, reason, detail) in skips.items()
+        ],
+        ignore_conflicts=True,
+    )
+    result.skipped = Counter(reason for _, reason, _ in skips.values())
+
+    created = contacts_from_activity(
+        organization=organization, user=user, rule=policy.contact_creation, context=context, unknown=unknown
+    )
+    result.contacts_created = len(created)
+    touched_contacts |= set(created)
+
+    if touched_contacts:
+        contacts_touch(organization_id=organization.pk, contact_ids=touched_contacts)
+
+    if account is not None:
+        _account_counts(account=account, result=result, now=now)
+    if cursor is not None:
+        cursor.save()
+    return result
+
+
+def contacts_touch(*, organization_id: int, contact_ids: set[int]) -> None:
+    """Re-derive the contacts' latest interaction (one UPDATE) and refresh relationships after commit."""
+    latest = (
+        Participant.objects.filter(contact_id=OuterRef("pk"))
+        .order_by()
+        .values("contact_id")
+        .annotate(latest=Max("interaction__occurred_at"))
+        .values("latest")
+    )
+    ids = sorted(contact_ids)
+    Contact.objects.filter(organization_id=organization_id, pk__in=ids).update(last_interaction_at=Subquery(latest))
+    transaction.on_commit(lambda: tasks.relationship_refresh.delay(organization_id, ids))
+
+
+def _stored(*, organization: Organization, keys: set[Key]) -> dict[Key, _Stored]:
+    if not keys:
+        return {}
+    rows = Interaction.objects.filter(
+        organization=organization,
+        kind__in={k for k, _ in keys},
+        external_id__in=sorted({e for _, e in keys}),
+    ).values_list("id", "kind", "external_id", "external_version")
+    return {(kind, eid): _Stored(id=pk, version=v) for pk, kind, eid, v in rows if (kind, eid) in keys}
+
+
+def _members(*, organization: Organization, user: User, addresses: set[str]) -> tuple[dict[str, int], int | None]:
+    """Members whose email is among the addresses, and the rep's team (one query)."""
+    rows = Membership.objects.filter(organization=organization).filter(
+        Q(user__email__in=sorted(addresses)) | Q(user=user)
+    )
+    user_by_address: dict[str, int] = {}
+    team_id: int | None = None
+    for user_id, email, member_team_id in rows.values_list("user_id", "user__email", "team_id"):
+        if email.lower() in addresses:
+            user_by_address[email.lower()] = user_id
+        if user_id == user.pk:
+            team_id = member_team_id
+    return user_by_address, team_id
+
+
+def _interaction(
+    *,
+    organization: Organization,
+    user: User,
+    team_id: int | None,
+    source: str,
+    key: Key,
+    item: CapturedItem,
+    decision: Decision,
+    privacy_level: str,
+    visibility: str,
+    now: datetime.datetime,
+) -> Interaction:
+    return Interaction(
+        organization=organization,
+        kind=item.kind,
+        occurred_at=item.occurred_at or now,
+        duration_minutes=item.duration_minutes if item.kind == MEETING else None,
+        subject=stored_subject(item, privacy_level),
+        body=stored_body(item, privacy_level),
+        direction=decision.direction if decision.direction in Direction.values else Direction.INBOUND,
+        source=source,
+        external_id=key[1],
+        thread_id=item.thread_id[:998],
+        visibility=visibility,
+        owner=user,
+        team_id=team_id,
+        attachments=[{"name": a.name[:255], "size": a.size} for a in item.attachments],
+        external_version=item.version[:100],
+    )
+
+
+def _rep_row(*, interaction_id: int, user: User, kind: str) -> Participant:
+    role = ROLE_ATTENDEE if kind == MEETING else ROLE_CC
+    return Participant(interaction_id=interaction_id, user=user, address=user.email, role=role)
+
+
+def _meeting_updates(
+    *,
+    updates: list[tuple[int, CapturedItem]],
+    user: User,
+    privacy_level: str,
+    now: datetime.datetime,
+    participants_of: Callable[[int, CapturedItem], list[Participant]],
+    touched_contacts: set[int],
+) -> list[Participant]:
+    """Apply newer versions of stored meetings; returns the participant rows to insert."""
+    Interaction.objects.bulk_update(
+        [
+            Interaction(
+                pk=interaction_id,
+                occurred_at=item.occurred_at or now,
+                duration_minutes=item.duration_minutes,
+                subject=stored_subject(item, privacy_level),
+                body=stored_body(item, privacy_level),
+                external_version=item.version[:100],
+                updated_at=now,
+            )
+            for interaction_id, item in updates
+        ],
+        ["occurred_at", "duration_minutes", "subject", "body", "external_version", "updated_at"],
+    )
+    existing: dict[tuple[int, str, str], Participant] = {}
+    for row in Participant.objects.filter(interaction_id__in=[i for i, _ in updates]):
+        existing[(row.interaction_id, row.address, row.role)] = row
+        if row.contact_id is not None:
+            touched_contacts.add(row.contact_id)
+    to_insert: list[Participant] = []
+    to_update: list[Participant] = []
+    keep: set[int] = set()
+    for interaction_id, item in updates:
+        for fresh in participants_of(interaction_id, item):
+            old = existing.get((interaction_id, fresh.address, fresh.role))
+            if old is None:
+                to_insert.append(fresh)
+                continue
+            keep.add(old.pk)
+            if (old.response_status, old.display_name) != (fresh.response_status, fresh.display_name):
+                old.response_status = fresh.response_status
+                old.display_name = fresh.display_name or old.display_name
+                to_update.append(old)
+    if to_update:
+        Participant.objects.bulk_update(to_update, ["response_status", "display_name"])
+    # People no longer invited leave the meeting; other reps' own rows (from their sightings) stay.
+    gone = [
+        row.pk
+        for row in existing.values()
+        if row.pk not in keep
+        and row.role in (ParticipantRole.ATTENDEE, ParticipantRole.ORGANIZER)
+        and row.user_id is None
+    ]
+    if gone:
+        Participant.objects.filter(pk__in=gone).delete()
+    return to_insert
+
+
+def _skipped(
+    *,
+    organization: Organization,
+    user: User,
+    account: CaptureAccount | None,
+    source: str,
+    external_id: str,
+    item: CapturedItem,
+    reason: str,
+    detail: str,
+    privacy_level: str,
+) -> SkippedMessage:
+    sender = item.sender
+    return SkippedMessage(
+        organization=organization,
+        user=user,
+        account=account,
+        source=source,
+        external_id=external_id,
+        subject=stored_subject(item, privacy_level),
+        sender=(sender.address if sender else "")[:254],
+        reason=reason,
+        detail=(detail or "")[:500],
+        occurred_at=item.occurred_at,
+    )
+
+
+def _account_counts(*, account: CaptureAccount, result: IngestResult, now: datetime.datetime) -> None:
+    counts: dict[str, int] = {}
+    if result.skipped:
+        # The account's lease keeps other batches out; the row lock makes it certain.
+        current = (
+            CaptureAccount.objects.select_for_update().filter(pk=account.pk).values_list("skipped_counts", flat=True)
+        )
+        counts = dict(current.first() or {})
+        for reason, n in result.skipped.items():
+            counts[reason] = int(counts.get(reason, 0)) + n
+    changes: dict[str, object] = {
+        "captured_count": F("captured_count") + result.captured + result.duplicates + result.updated,
+        "last_success_at": now,
+        "updated_at": now,
+    }
+    if result.skipped:
+        changes["skipped_counts"] = counts
+    CaptureAccount.objects.filter(pk=account.pk).update(**changes)
