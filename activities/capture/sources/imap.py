@@ -167,6 +167,9 @@ def imap_run(
     outcome = BatchOutcome()
     client = imap_connect(account)
     try:
+        if client.has_capability("CONDSTORE"):
+            # Makes SELECT report HIGHESTMODSEQ, kept in the cursor.
+            client.enable("CONDSTORE")
         plans = []
         for folder in imap_folders(client, account):
             plan, reset = _plan_folder(client, account, folder)
