@@ -354,11 +354,16 @@ def contacts_touch(*, organization_id: int, contact_ids: set[int]) -> None:
 def _stored(*, organization: Organization, keys: set[Key]) -> dict[Key, _Stored]:
     if not keys:
         return {}
-    rows = Interaction.objects.filter(
-        organization=organization,
-        kind__in={k for k, _ in keys},
-        external_id__in=sorted({e for _, e in keys}),
-    ).values_list("id", "kind", "external_id", "external_version")
+    # ``<> ''`` lets PostgreSQL use the partial unique index even for long IN lists.
+    rows = (
+        Interaction.objects.filter(
+            organization=organization,
+            kind__in={k for k, _ in keys},
+            external_id__in=sorted({e for _, e in keys}),
+        )
+        .exclude(external_id="")
+        .values_list("id", "kind", "external_id", "external_version")
+    )
     return {(kind, eid): _Stored(id=pk, version=v) for pk, kind, eid, v in rows if (kind, eid) in keys}
 
 
