@@ -8,5 +8,6 @@ urlpatterns = [
     path("api/", include("relintel.api_urls")),
     path("", include("relintel.dashboards.urls")),
     path("", include("activities.urls")),
+    path("", include("activities.capture.urls")),
     path("", include("contacts.urls")),
 ]

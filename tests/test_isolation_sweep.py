@@ -104,7 +104,17 @@ def ours(world):
         prefix="rli_zanz",
         key_hash=hash_token("k"),
     )
+    from activities.models import CaptureAccount, Exclusion
+
+    capture_account = CaptureAccount.objects.create(
+        organization=world.org, user=world.rep.user, kind="ics", name="Zanzibar feed", url="https://ours.example/z.ics"
+    )
+    exclusion = Exclusion.objects.create(organization=world.org, kind="domain", value="zanzibar.example")
     return {
+        "account_id": capture_account.pk,
+        "exclusion_id": exclusion.pk,
+        "pk:capture-account": capture_account.pk,
+        "pk:exclusion": exclusion.pk,
         "contact_id": contact.pk,
         "company_id": company.pk,
         "interaction_id": interaction.pk,
