@@ -247,7 +247,9 @@ service stats {{
         """Drop messages straight into the INBOX maildir: thousands in a second."""
         new = self.root / "mail" / user / "Maildir" / "new"
         if not new.exists():
-            self.client(user).logout()  # the first login creates the maildir
+            client = self.client(user)
+            client.select_folder("INBOX")  # opening the INBOX creates the maildir
+            client.logout()
         owner = (self.root / "mail").stat()
         host = socket.gethostname()
         for index, raw in enumerate(messages):
