@@ -84,7 +84,7 @@ def exclusion_remove(*, exclusion: Exclusion) -> None:
 
 
 def _apply_retroactively(*, exclusion: Exclusion) -> None:
-    from activities.capture.ingest.writer import contacts_touch
+    from activities.capture.ingest.records import contacts_touch
 
     organization = exclusion.organization
     reason = SkipReason.EXCLUDED_PERSON if exclusion.kind == ExclusionKind.EMAIL else SkipReason.EXCLUDED_DOMAIN

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max, OuterRef, Q, Subquery
+from django.db.models import Q
 from django.utils import timezone
 
-from activities import tasks
 from activities.capture.classify import classify
 from activities.capture.ingest.content import (
     external_id_for,
@@ -26,7 +25,9 @@ from activities.capture.ingest.content import (
     version_key,
 )
 from activities.capture.ingest.context import capture_context_for, capture_policy_for
+from activities.capture.ingest.meetings import meeting_updates
 from activities.capture.ingest.people import contacts_from_activity
+from activities.capture.ingest.records import account_counts, contacts_touch, skipped_row
 from activities.capture.items import EMAIL, MEETING, ROLE_ATTENDEE, ROLE_CC, CaptureContext, CapturedItem, Decision
 from activities.models import (
     CaptureAccount,
@@ -40,7 +41,7 @@ from activities.models import (
     SkippedMessage,
     SkipReason,
 )
-from contacts.models import Contact, ContactEmail
+from contacts.models import ContactEmail
 from relintel.accounts.models import Membership, Organization, User
 
 # A concurrent batch (another rep's mailbox) may insert the same message or create the
@@ -266,7 +267,7 @@ def _ingest(
     # Newer meeting versions: time, subject, body, attendees and their responses.
     if updates:
         participants.extend(
-            _meeting_updates(
+            meeting_updates(
                 updates=updates,
                 user=user,
                 privacy_level=privacy_level,
@@ -304,7 +305,7 @@ def _ingest(
     ).delete()
     SkippedMessage.objects.bulk_create(
         [
-            _skipped(
+            skipped_row(
                 organization=organization,
                 user=user,
                 account=account,
@@ -331,24 +332,15 @@ def _ingest(
         contacts_touch(organization_id=organization.pk, contact_ids=touched_contacts)
 
     if account is not None:
-        _account_counts(account=account, result=result, now=now)
+        account_counts(
+            account=account,
+            captured=result.captured + result.duplicates + result.updated,
+            skipped=result.skipped,
+            now=now,
+        )
     if cursor is not None:
         cursor.save()
     return result
-
-
-def contacts_touch(*, organization_id: int, contact_ids: set[int]) -> None:
-    """Re-derive the contacts' latest interaction (one UPDATE) and refresh relationships after commit."""
-    latest = (
-        Participant.objects.filter(contact_id=OuterRef("pk"))
-        .order_by()
-        .values("contact_id")
-        .annotate(latest=Max("interaction__occurred_at"))
-        .values("latest")
-    )
-    ids = sorted(contact_ids)
-    Contact.objects.filter(organization_id=organization_id, pk__in=ids).update(last_interaction_at=Subquery(latest))
-    transaction.on_commit(lambda: tasks.relationship_refresh.delay(organization_id, ids))
 
 
 def _stored(*, organization: Organization, keys: set[Key]) -> dict[Key, _Stored]:
@@ -417,109 +409,3 @@ def _interaction(
 def _rep_row(*, interaction_id: int, user: User, kind: str) -> Participant:
     role = ROLE_ATTENDEE if kind == MEETING else ROLE_CC
     return Participant(interaction_id=interaction_id, user=user, address=user.email, role=role)
-
-
-def _meeting_updates(
-    *,
-    updates: list[tuple[int, CapturedItem]],
-    user: User,
-    privacy_level: str,
-    now: datetime.datetime,
-    participants_of: Callable[[int, CapturedItem], list[Participant]],
-    touched_contacts: set[int],
-) -> list[Participant]:
-    """Apply newer versions of stored meetings; returns the participant rows to insert."""
-    Interaction.objects.bulk_update(
-        [
-            Interaction(
-                pk=interaction_id,
-                occurred_at=item.occurred_at or now,
-                duration_minutes=item.duration_minutes,
-                subject=stored_subject(item, privacy_level),
-                body=stored_body(item, privacy_level),
-                external_version=item.version[:100],
-                updated_at=now,
-            )
-            for interaction_id, item in updates
-        ],
-        ["occurred_at", "duration_minutes", "subject", "body", "external_version", "updated_at"],
-    )
-    existing: dict[tuple[int, str, str], Participant] = {}
-    for row in Participant.objects.filter(interaction_id__in=[i for i, _ in updates]):
-        existing[(row.interaction_id, row.address, row.role)] = row
-        if row.contact_id is not None:
-            touched_contacts.add(row.contact_id)
-    to_insert: list[Participant] = []
-    to_update: list[Participant] = []
-    keep: set[int] = set()
-    for interaction_id, item in updates:
-        for fresh in participants_of(interaction_id, item):
-            old = existing.get((interaction_id, fresh.address, fresh.role))
-            if old is None:
-                to_insert.append(fresh)
-                continue
-            keep.add(old.pk)
-            if (old.response_status, old.display_name) != (fresh.response_status, fresh.display_name):
-                old.response_status = fresh.response_status
-                old.display_name = fresh.display_name or old.display_name
-                to_update.append(old)
-    if to_update:
-        Participant.objects.bulk_update(to_update, ["response_status", "display_name"])
-    # People no longer invited leave the meeting; other reps' own rows (from their sightings) stay.
-    gone = [
-        row.pk
-        for row in existing.values()
-        if row.pk not in keep
-        and row.role in (ParticipantRole.ATTENDEE, ParticipantRole.ORGANIZER)
-        and row.user_id is None
-    ]
-    if gone:
-        Participant.objects.filter(pk__in=gone).delete()
-    return to_insert
-
-
-def _skipped(
-    *,
-    organization: Organization,
-    user: User,
-    account: CaptureAccount | None,
-    source: str,
-    external_id: str,
-    item: CapturedItem,
-    reason: str,
-    detail: str,
-    privacy_level: str,
-) -> SkippedMessage:
-    sender = item.sender
-    return SkippedMessage(
-        organization=organization,
-        user=user,
-        account=account,
-        source=source,
-        external_id=external_id,
-        subject=stored_subject(item, privacy_level),
-        sender=(sender.address if sender else "")[:254],
-        reason=reason,
-        detail=(detail or "")[:500],
-        occurred_at=item.occurred_at,
-    )
-
-
-def _account_counts(*, account: CaptureAccount, result: IngestResult, now: datetime.datetime) -> None:
-    counts: dict[str, int] = {}
-    if result.skipped:
-        # The account's lease keeps other batches out; the row lock makes it certain.
-        current = (
-            CaptureAccount.objects.select_for_update().filter(pk=account.pk).values_list("skipped_counts", flat=True)
-        )
-        counts = dict(current.first() or {})
-        for reason, n in result.skipped.items():
-            counts[reason] = int(counts.get(reason, 0)) + n
-    changes: dict[str, object] = {
-        "captured_count": F("captured_count") + result.captured + result.duplicates + result.updated,
-        "last_success_at": now,
-        "updated_at": now,
-    }
-    if result.skipped:
-        changes["skipped_counts"] = counts
-    CaptureAccount.objects.filter(pk=account.pk).update(**changes)
