@@ -484,3 +484,25 @@ def test_ingest_for_one_organization_never_matches_another_organizations_contact
     assert not Participant.objects.filter(contact=theirs).exists()
     assert not Contact.objects.filter(organization=world.other_org).exclude(pk=theirs.pk).exists()
     assert Interaction.objects.get().organization == world.org
+
+
+def test_a_batch_that_races_another_reps_batch_is_retried_and_sees_the_stored_message(world):
+    from activities.capture.ingest import writer
+
+    item = email(to=("rita@acme.example", "tom@acme.example"))
+    ingest(world.teammate, [item])
+    real = writer._stored
+    calls = []
+
+    def stale_first(**kwargs):
+        # The first read misses the row, as if Tom's batch committed just after it.
+        calls.append(1)
+        return {} if len(calls) == 1 else real(**kwargs)
+
+    with mock.patch.object(writer, "_stored", side_effect=stale_first):
+        result = ingest(world.rep, [item])
+
+    assert len(calls) == 2
+    assert (result.captured, result.duplicates) == (0, 1)
+    assert Interaction.objects.count() == 1
+    assert CaptureSighting.objects.count() == 2
