@@ -5,6 +5,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from activities.api import InteractionViewSet
+from activities.capture.api import CaptureAccountViewSet, CapturePolicyView, ExclusionViewSet, SkippedMessageViewSet
+from activities.capture.upload_api import CaptureUploadViewSet
 from contacts.api import CompanyViewSet, ContactViewSet, HelpOfferViewSet
 from relintel import api_schema  # noqa: F401 - registers the token scheme with the schema generator
 
@@ -13,8 +15,13 @@ router.register("companies", CompanyViewSet, basename="company")
 router.register("contacts", ContactViewSet, basename="contact")
 router.register("interactions", InteractionViewSet, basename="interaction")
 router.register("help-offers", HelpOfferViewSet, basename="help-offer")
+router.register("capture-accounts", CaptureAccountViewSet, basename="capture-account")
+router.register("exclusions", ExclusionViewSet, basename="exclusion")
+router.register("skipped-messages", SkippedMessageViewSet, basename="skipped-message")
+router.register("capture-uploads", CaptureUploadViewSet, basename="capture-upload")
 
 urlpatterns = [
+    path("v1/capture-policy/", CapturePolicyView.as_view(), name="capture-policy"),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from activities.capture import views
+from activities.capture import upload_views, views
 
 app_name = "capture"
 
@@ -21,4 +21,5 @@ urlpatterns = [
     path("settings/capture/exclusions/<int:exclusion_id>/remove/", views.exclusion_remove, name="exclusion_remove"),
     path("manage/capture/", views.manage_page, name="manage"),
     path("capture/why/", views.why_page, name="why"),
+    path("capture/upload/", upload_views.capture_upload, name="upload"),
 ]
