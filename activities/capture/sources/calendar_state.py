@@ -30,7 +30,7 @@ def cancellations(previous: Known, current: Known, *, window_start: datetime.dat
 
     Occurrences that merely slid out of the window (their start is before it now) are kept.
     """
-    stamp = timezone.now().astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    stamp = timezone.now().astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     items = []
     for external_id, (occurred, version) in previous.items():
         if external_id in current:
@@ -38,14 +38,18 @@ def cancellations(previous: Known, current: Known, *, window_start: datetime.dat
         occurred_at = datetime.datetime.fromisoformat(occurred) if occurred else None
         if occurred_at is not None and occurred_at < window_start:
             continue
-        sequence = version.partition("|")[0] or "0"
+        # One above the sequence we stored: the cancellation must win even within the same second.
+        try:
+            sequence = int(version.partition("|")[0] or 0) + 1
+        except ValueError:
+            sequence = 1
         items.append(
             CapturedItem(
                 kind=MEETING,
                 external_id=external_id,
                 occurred_at=occurred_at,
                 status="cancelled",
-                version=f"{sequence}|{stamp}",
+                version=f"{sequence:010d}|{stamp}",
             )
         )
     return items
