@@ -62,3 +62,17 @@ def rotate(ciphertext: str) -> str:
         return _PREFIX + _cipher().rotate(ciphertext[len(_PREFIX) :].encode()).decode()
     except InvalidToken:
         raise DecryptionError("no configured key decrypts this secret") from None
+
+
+def is_current(ciphertext: str) -> bool:
+    """Whether the newest key encrypted this value (``rotate`` would change nothing of substance)."""
+    if not is_encrypted(ciphertext):
+        return False
+    keys = list(settings.RELINTEL_ENCRYPTION_KEYS)
+    if not keys:
+        raise ImproperlyConfigured("RELINTEL_ENCRYPTION_KEYS must list at least one key")
+    try:
+        _fernet_for(keys[0]).decrypt(ciphertext[len(_PREFIX) :].encode())
+    except InvalidToken:
+        return False
+    return True
