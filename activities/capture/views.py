@@ -116,7 +116,7 @@ def account_create(request: HttpRequest, kind: str) -> HttpResponse:
             messages.success(request, f"“{account.name}” connected. The first sync starts in a moment.")
             return redirect("capture:settings")
     if request.method == "POST" and _is_htmx(request) and request.POST.get("action") == "test":
-        return render(request, "capture/_connection_report.html", {"form_errors": True})
+        return render(request, "capture/_connection_report.html", {"form_errors": True, "form": form})
     return render(request, "capture/account_form.html", context, status=400 if form.errors else 200)
 
 
@@ -149,7 +149,7 @@ def account_edit(request: HttpRequest, account_id: int) -> HttpResponse:
             messages.success(request, f"“{account.name}” saved.")
             return redirect("capture:settings")
     if request.method == "POST" and _is_htmx(request) and request.POST.get("action") == "test":
-        return render(request, "capture/_connection_report.html", {"form_errors": True})
+        return render(request, "capture/_connection_report.html", {"form_errors": True, "form": form})
     return render(request, "capture/account_form.html", context, status=400 if form.errors else 200)
 
 

@@ -395,3 +395,10 @@ def test_an_outsider_sees_nothing_of_ours_in_why(world, outsider_client):
     skipped(imap_source(world.rep), message_id="<ours@x>", subject="Zanzibar news")
     html = outsider_client.get(WHY, {"subject": "Zanzibar"}).content.decode()
     assert "Zanzibar news" not in html
+
+
+def test_testing_an_incomplete_form_with_htmx_lists_what_to_fix(world, rep_client):
+    response = rep_client.post("/settings/capture/new/imap/", imap_form(host="", action="test"), **HTMX)
+    html = response.content.decode()
+    assert "Fix these, then test again" in html and "IMAP server" in html
+    assert not CaptureAccount.objects.exists()
