@@ -69,7 +69,7 @@ def _timed(label: str, count: int, work: Callable[[], object]) -> float:
     return rate
 
 
-def _world():  # type: ignore[no-untyped-def]
+def _world():
     """An organization, the rep, and CONTACTS contacts (the correspondents among them), loaded with COPY."""
     from django.db import connection
 
