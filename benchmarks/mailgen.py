@@ -108,7 +108,7 @@ def _headers(rng: random.Random, pairs: list[tuple[str, str]]) -> bytes:
     return "".join(f"{k}: {v}\r\n" for k, v in pairs).encode("ascii", "replace")
 
 
-def _conversation(rng, when, message_id, refs, sender, recipient, cc, subject, body, depth) -> bytes:  # type: ignore[no-untyped-def]
+def _conversation(rng, when, message_id, refs, sender, recipient, cc, subject, body, depth) -> bytes:
     headers = [
         ("Return-Path", f"<{sender[1]}>"),
         ("From", _address(sender[0], sender[1], rng)),
