@@ -305,3 +305,7 @@ RELINTEL_CAPTURE_POLL_SECONDS = env_int("RELINTEL_CAPTURE_POLL_SECONDS", 300, mi
 RELINTEL_CAPTURE_MAX_BACKOFF_SECONDS = env_int("RELINTEL_CAPTURE_MAX_BACKOFF_SECONDS", 6 * 3600, minimum=60)
 # Messages fetched, parsed and written per batch (one transaction, cursor included).
 RELINTEL_CAPTURE_BATCH_SIZE = env_int("RELINTEL_CAPTURE_BATCH_SIZE", 200, minimum=1)
+# A run holds its source's lease this long (renewed while it works); a crashed
+# worker's lease expires after it. Each run works at most RUN_SECONDS, then yields.
+RELINTEL_CAPTURE_LEASE_SECONDS = env_int("RELINTEL_CAPTURE_LEASE_SECONDS", 300, minimum=10)
+RELINTEL_CAPTURE_RUN_SECONDS = env_int("RELINTEL_CAPTURE_RUN_SECONDS", 60, minimum=5)
