@@ -60,6 +60,8 @@ def _parse(
     label = f" in {source_name}" if source_name else ""
     if not data or not data.strip():
         return [_broken("", f"empty calendar{label}")]
+    if b"END:VCALENDAR" not in data.upper():
+        return [_broken("", f"incomplete iCalendar file{label} (no END:VCALENDAR)", data)]
     try:
         calendars = icalendar.Calendar.from_ical(data, multiple=True)
     except Exception as exc:
@@ -68,6 +70,15 @@ def _parse(
     items: list[CapturedItem] = []
     for calendar in calendars:
         method_cancel = str(calendar.get("METHOD", "")).upper() == "CANCEL"
+        # Expansion is eager: an event repeating every second would list millions of
+        # occurrences before any cap could apply. No meeting repeats that often.
+        too_frequent = {str(e.get("UID", "")) for e in calendar.walk("VEVENT") if _too_frequent(e)}
+        for uid in sorted(too_frequent):
+            items.append(_broken(uid, f"event repeats every second or minute{label}: not a meeting"))
+        if too_frequent:
+            calendar.subcomponents = [
+                c for c in calendar.subcomponents if not (c.name == "VEVENT" and str(c.get("UID", "")) in too_frequent)
+            ]
         events = list(calendar.walk("VEVENT"))
         recurring = {
             str(e.get("UID", "")) for e in events if e.get("RRULE") or e.get("RDATE") or e.get("RECURRENCE-ID")
@@ -91,6 +102,18 @@ def _parse(
                 continue
             items.extend(_item(o, recurring, method_cancel, with_body) for o in expanded)
     return items
+
+
+def _too_frequent(event: Any) -> bool:
+    rules = event.get("RRULE")
+    for rule in rules if isinstance(rules, list) else [rules]:
+        try:
+            frequencies = [str(f).upper() for f in (rule or {}).get("FREQ", [])]
+        except Exception:
+            continue
+        if any(f in ("SECONDLY", "MINUTELY") for f in frequencies):
+            return True
+    return False
 
 
 def _expand(calendar: icalendar.Calendar, start: datetime.datetime, end: datetime.datetime) -> list[Any]:

@@ -87,7 +87,12 @@ def _parse(raw: bytes, with_body: bool) -> CapturedItem:
     except fast_mail_parser.ParseError:
         item = _from_stdlib(capped, with_body)
     else:
-        item = _from_fast(mail, with_body)
+        if with_body and any(w.kind == "charset-fallback" and w.part_path for w in mail.warnings):
+            # A body in an unknown charset: the fast parser replaced its 8-bit bytes with
+            # U+FFFD; the fallback guesses (UTF-8, then Latin-1) and keeps the letters.
+            item = _from_stdlib(capped, with_body)
+        else:
+            item = _from_fast(mail, with_body)
     item.size = size
     if full_recipient_count is not None:
         item.recipient_count = max(item.recipient_count, full_recipient_count)
@@ -95,6 +100,7 @@ def _parse(raw: bytes, with_body: bool) -> CapturedItem:
         item.participants or item.external_id or item.occurred_at or item.subject or item.in_reply_to
     ):
         item.parse_error = "no email headers found (no From, To, Date, Subject or Message-ID)"
+        item.text_body = item.html_body = ""  # whatever it is, it is not a message body
     return item
 
 
