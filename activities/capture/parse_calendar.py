@@ -109,8 +109,8 @@ def _too_frequent(event: Any) -> bool:
     for rule in rules if isinstance(rules, list) else [rules]:
         try:
             frequencies = [str(f).upper() for f in (rule or {}).get("FREQ", [])]
-        except Exception:
-            continue
+        except Exception:  # an unreadable rule: the expansion reports it
+            frequencies = []
         if any(f in ("SECONDLY", "MINUTELY") for f in frequencies):
             return True
     return False
