@@ -66,6 +66,7 @@ _RECIPIENT_HEADERS = (b"to", b"cc")
 _QUOTED_OR_COMMENT = re.compile(r'"(?:[^"\\]|\\.)*"|\((?:[^()\\]|\\.)*\)')
 _TOP_LEVEL_COMMA = re.compile(r'"(?:[^"\\]|\\.)*"|\((?:[^()\\]|\\.)*\)|<[^>]*>|,')
 _MSG_ID = re.compile(r"<[^<>\s]+>")
+_WHITESPACE = re.compile(r"\s")
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
 
 
@@ -153,7 +154,7 @@ def decode_bytes(data: bytes, charset: str | None) -> str:
 def normalize_address(address: str) -> str:
     """Trimmed, lower-case ``local@domain``; "" when it is not an address."""
     address = (address or "").strip().strip("<>").strip().lower()
-    if address.count("@") != 1 or len(address) > 320 or any(c.isspace() for c in address):
+    if address.count("@") != 1 or len(address) > 320 or _WHITESPACE.search(address):
         return ""
     local, _, domain = address.partition("@")
     if not local or not domain:
