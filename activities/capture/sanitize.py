@@ -147,6 +147,11 @@ _BLOCK_TAGS = frozenset(
 )
 _CELL_TAGS = frozenset({"td", "th"})
 _HIDDEN_TAGS = frozenset({"script", "style", "head", "title", "noscript", "template"})
+# Block boundaries are markers first, so that "</div><div>" is one line break, not two.
+_BREAK = "\x02"
+_PARAGRAPH = "\x03"
+_PARAGRAPH_TAGS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote"})
+_BOUNDARIES = re.compile(r"[ \t]*[\x02\x03][\x02\x03 \t]*")
 _SPACES = re.compile(r"[ \t\f\v\r\u00a0\u200b]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
 
@@ -164,9 +169,9 @@ class _TextExtractor(HTMLParser):
         elif tag == "br":
             self.parts.append("\n")
         elif tag == "li":
-            self.parts.append("\n- ")
+            self.parts.append(_BREAK + "- ")
         elif tag in _BLOCK_TAGS:
-            self.parts.append("\n\n" if tag in ("p", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote") else "\n")
+            self.parts.append(_PARAGRAPH if tag in _PARAGRAPH_TAGS else _BREAK)
             if tag == "pre":
                 self.pre += 1
         elif tag in _CELL_TAGS:
@@ -184,7 +189,7 @@ class _TextExtractor(HTMLParser):
         if tag in _HIDDEN_TAGS:
             self.hidden = max(0, self.hidden - 1)
         elif tag in _BLOCK_TAGS and tag != "li":
-            self.parts.append("\n\n" if tag in ("p", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote") else "\n")
+            self.parts.append(_PARAGRAPH if tag in _PARAGRAPH_TAGS else _BREAK)
             if tag == "pre":
                 self.pre = max(0, self.pre - 1)
 
@@ -213,7 +218,7 @@ def html_to_text(html: str) -> str:
     except Exception:
         # HTMLParser is lenient; this is a last resort that still never leaks markup.
         return " ".join(re.sub(r"<[^>]*>", " ", html_lib.unescape(html)).split())
-    text = "".join(parser.parts)
+    text = _BOUNDARIES.sub(lambda m: "\n\n" if _PARAGRAPH in m.group() else "\n", "".join(parser.parts))
     lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
     text = "\n".join(lines).replace("\x00", "\n").replace("\x01", " ")
     return _BLANK_LINES.sub("\n\n", text).strip()
