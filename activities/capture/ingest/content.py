@@ -21,12 +21,14 @@ PRIVACY_FULL = "full"
 def fallback_external_id(item: CapturedItem) -> str:
     """A stable id for a message without Message-ID: the same message always gets the same one.
 
-    Derived from the sender, the date, the subject and the size, so the same message read
-    twice (or from two reps' mailboxes) is recognised, and two different messages are not.
+    Derived from what every copy of a message shares: the sender, the Date header, the
+    subject and the recipients. Not the size: the sender's and a recipient's copies differ
+    in their Received headers, and must still be recognised as one message.
     """
     sender = item.sender.address if item.sender else ""
     when = item.occurred_at.isoformat() if item.occurred_at else ""
-    material = "\x1f".join([item.kind, sender, when, item.subject, str(item.size)])
+    recipients = sorted({p.address for p in item.participants if p.address and p is not item.sender})
+    material = "\x1f".join([item.kind, sender, when, item.subject, ",".join(recipients)])
     return f"<{hashlib.sha256(material.encode('utf-8', 'surrogatepass')).hexdigest()}@fallback.relintel>"
 
 
