@@ -163,7 +163,6 @@ def main() -> None:
     _setup_django()
     from activities.capture.ingest import capture_ingest
     from activities.capture.parse_email import parse_message, split_mbox
-
     from activities.models import PrivacyLevel
     from benchmarks.mailgen import generate, to_mbox
 
