@@ -224,6 +224,7 @@ def test_a_successful_run_records_success_and_schedules_the_next_poll(dovecot, w
     assert account.last_error == ""
     assert account.lease_owner == ""
     assert account.last_success_at is not None
+    assert account.next_poll_at is not None
     wait = (account.next_poll_at - account.last_success_at).total_seconds()
     assert 119 <= wait <= 121
 

@@ -69,6 +69,7 @@ def test_an_expired_lease_is_taken_over(world):
 
     account.refresh_from_db()
     assert account.lease_owner == "worker-2"
+    assert account.lease_expires_at is not None
     assert account.lease_expires_at > timezone.now()
 
 
@@ -117,6 +118,8 @@ def test_a_failing_source_backs_off_further_each_time_and_shows_its_error(world,
         CaptureAccount.objects.filter(pk=account.pk).update(next_poll_at=None)
         assert capture_account_run_once(account_id=account.pk) == "failed"
         account.refresh_from_db()
+        assert account.next_poll_at is not None
+        assert account.last_error_at is not None
         waits.append((account.next_poll_at - account.last_error_at).total_seconds())
 
     assert account.status == "failing"
