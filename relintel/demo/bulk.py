@@ -29,6 +29,7 @@ CONTACT_PHONE_COLUMNS = ("contact_id", "number", "kind", "is_primary")
 INTERACTION_COLUMNS = (
     "id", "organization_id", "kind", "occurred_at", "duration_minutes", "subject", "body", "direction", "source",
     "external_id", "thread_id", "visibility", "owner_id", "team_id", "created_at", "updated_at",
+    "attachments", "external_version",
 )  # fmt: skip
 PARTICIPANT_COLUMNS = ("interaction_id", "contact_id", "user_id", "address", "display_name", "role", "response_status")
 HELP_OFFER_COLUMNS = (

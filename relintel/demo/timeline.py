@@ -170,6 +170,8 @@ class Timeline:
             self.users[plan.user_id].team_id,
             captured,
             captured,
+            "[]",  # attachments: demo mail carries none
+            "",  # external_version: only captured meetings have one
         )
 
     def _colleague(self, rng: random.Random, contact: ContactPlan) -> ContactPlan | None:
