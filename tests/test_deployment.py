@@ -61,3 +61,8 @@ def test_the_image_never_ships_local_state():
     ignored = (BASE_DIR / ".dockerignore").read_text().split()
 
     assert {".git", ".venv", "var", ".env"} <= set(ignored)
+
+
+def test_compose_runs_the_bcc_to_log_smtp_server():
+    services = compose()["services"]
+    assert services["smtp"]["command"][:3] == ["python", "manage.py", "capture_smtp"]
