@@ -18,9 +18,11 @@ from activities.models import Interaction, Participant, Visibility
 from contacts.models import OPEN_HELP_STATUSES, Company, Contact, ContactEmail, HelpOffer, Relationship
 from contacts.selectors import (
     Ledger,
+    PossibleDuplicate,
     company_get,
     contact_get,
     contact_ledger,
+    contact_possible_duplicates,
     contact_relationships,
     contacts_for,
     help_offers_for,
@@ -146,6 +148,7 @@ class ContactOverview:
     timeline: list[Interaction]
     ledger: Ledger
     relationships: list[Relationship]
+    possible_duplicates: list[PossibleDuplicate]
 
 
 def contact_overview(*, membership: Membership, contact_id: int, timeline_limit: int = 50) -> ContactOverview:
@@ -155,6 +158,7 @@ def contact_overview(*, membership: Membership, contact_id: int, timeline_limit:
         timeline=contact_timeline(membership=membership, contact=contact, limit=timeline_limit),
         ledger=contact_ledger(membership=membership, contact=contact),
         relationships=list(contact_relationships(membership=membership, contact=contact)[:25]),
+        possible_duplicates=contact_possible_duplicates(membership=membership, contact=contact),
     )
 
 

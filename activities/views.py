@@ -75,6 +75,7 @@ def contact_page(request: HttpRequest, contact_id: int) -> HttpResponse:
             "ledger": overview.ledger,
             "ledger_summary": ledger_summary(overview.ledger),
             "relationships": overview.relationships,
+            "possible_duplicates": overview.possible_duplicates,
             "quick_form": InteractionLogForm(membership=membership, contact=contact, auto_id=QUICK_LOG_PREFIX),
             "today": timezone.localdate(),
         },

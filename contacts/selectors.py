@@ -12,7 +12,17 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from contacts.models import OPEN_HELP_STATUSES, Company, Contact, HelpDirection, HelpOffer, HelpStatus, Relationship
+from contacts.models import (
+    OPEN_HELP_STATUSES,
+    Company,
+    Contact,
+    DuplicateCandidate,
+    DuplicateStatus,
+    HelpDirection,
+    HelpOffer,
+    HelpStatus,
+    Relationship,
+)
 from relintel.accounts.models import Membership
 
 CONTACT_SORTS: dict[str, tuple[str, ...]] = {
@@ -243,3 +253,33 @@ def my_closed_help_offers(*, membership: Membership, limit: int = 50) -> list[He
         .exclude(status__in=OPEN_HELP_STATUSES)
         .order_by("-updated_at", "-id")[:limit]
     )
+
+
+@dataclass(frozen=True)
+class PossibleDuplicate:
+    candidate_id: int
+    other: Contact
+    reason: str
+
+
+def contact_possible_duplicates(*, membership: Membership, contact: Contact) -> list[PossibleDuplicate]:
+    """Open duplicate candidates involving ``contact``, each with the other contact."""
+    candidates = (
+        DuplicateCandidate.objects.filter(organization_id=membership.organization_id, status=DuplicateStatus.OPEN)
+        .filter(Q(contact=contact) | Q(other=contact))
+        .select_related("contact__company", "other__company")
+        .order_by("id")[:10]
+    )
+    return [
+        PossibleDuplicate(
+            candidate_id=c.pk, other=c.other if c.contact_id == contact.pk else c.contact, reason=c.reason
+        )
+        for c in candidates
+    ]
+
+
+def duplicate_candidate_get(*, membership: Membership, candidate_id: int) -> DuplicateCandidate:
+    try:
+        return DuplicateCandidate.objects.get(organization_id=membership.organization_id, pk=candidate_id)
+    except (DuplicateCandidate.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such duplicate candidate") from None

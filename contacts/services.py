@@ -22,6 +22,7 @@ from contacts.models import (
     ContactEmail,
     ContactPhone,
     DuplicateCandidate,
+    DuplicateStatus,
     HelpDirection,
     HelpOffer,
     HelpStatus,
@@ -734,3 +735,11 @@ def _duplicate_reason(a: dict[str, object], b: dict[str, object]) -> str:
     if shared_locals:
         return f"Same name and the same address name “{sorted(shared_locals)[0]}”"
     return ""
+
+
+@transaction.atomic
+def duplicate_candidate_dismiss(*, candidate: DuplicateCandidate) -> DuplicateCandidate:
+    """ "Not the same person": the pair is no longer offered (and never offered again)."""
+    candidate.status = DuplicateStatus.DISMISSED
+    candidate.save(update_fields=["status"])
+    return candidate

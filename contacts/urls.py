@@ -10,6 +10,7 @@ urlpatterns = [
     path("contacts/<int:contact_id>/edit/", views.contact_edit, name="edit"),
     path("contacts/<int:contact_id>/delete/", views.contact_delete, name="delete"),
     path("contacts/<int:contact_id>/help/new/", views.help_offer_create, name="help_create"),
+    path("contacts/duplicates/<int:candidate_id>/dismiss/", views.duplicate_dismiss, name="duplicate_dismiss"),
     path("companies/", views.company_list, name="company_list"),
     path("companies/new/", views.company_create, name="company_create"),
     path("companies/<int:company_id>/edit/", views.company_edit, name="company_edit"),

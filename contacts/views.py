@@ -153,6 +153,17 @@ def contact_delete(request: HttpRequest, contact_id: int) -> HttpResponse:
     return redirect("contacts:list")
 
 
+@member_required
+def duplicate_dismiss(request: HttpRequest, candidate_id: int) -> HttpResponse:
+    """ "Not the same person": stop offering this pair for merge."""
+    candidate = selectors.duplicate_candidate_get(membership=_membership(request), candidate_id=candidate_id)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    services.duplicate_candidate_dismiss(candidate=candidate)
+    messages.success(request, "Noted: they are not the same person.")
+    return redirect(_safe_next(request, _contact_url(candidate.contact_id)))
+
+
 # --- companies -----------------------------------------------------------------
 
 

@@ -19,6 +19,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from activities.models import Visibility
+from contacts.models import DuplicateCandidate
 from relintel.accounts.models import ApiToken, Invitation
 from relintel.accounts.tokens import hash_token
 from tests.conftest import client_for
@@ -88,6 +89,7 @@ def ours(world):
         subject="Zanzibar call",
         contacts=[contact],
     )
+    twin = ContactFactory(organization=world.org, first_name="Zanzibar", last_name="Contact")
     offer = HelpOfferFactory(contact=contact, user=world.rep.user, description="Zanzibar intro")
     invitation = Invitation.objects.create(
         organization=world.org,
@@ -124,6 +126,12 @@ def ours(world):
         "invitation_id": invitation.pk,
         "token_id": token.pk,
         "key": "zanzibar-key-of-someone-else",
+        "candidate_id": DuplicateCandidate.objects.create(
+            organization=world.org,
+            contact=min(contact, twin, key=lambda c: c.pk),
+            other=max(contact, twin, key=lambda c: c.pk),
+            reason="Zanzibar twins",
+        ).pk,
         # DRF routers name their id "pk": which object depends on the route.
         "pk:contact": contact.pk,
         "pk:company": company.pk,
