@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.http import Http404
 
-from activities.models import Interaction, Participant, Visibility
+from activities.models import CaptureSighting, Interaction, Participant, Visibility
 from contacts.models import OPEN_HELP_STATUSES, Company, Contact, ContactEmail, HelpOffer, Relationship
 from contacts.selectors import (
     Ledger,
@@ -32,11 +32,15 @@ from relintel.accounts.models import Membership
 
 def visibility_filter(*, membership: Membership) -> Q:
     took_part = Exists(Participant.objects.filter(interaction_id=OuterRef("pk"), user_id=membership.user_id))
+    # Captured from your own mailbox or calendar too: it is yours as much as its owner's,
+    # whatever the owner's privacy (one email in two mailboxes is one interaction).
+    captured_by_you = Exists(CaptureSighting.objects.filter(interaction_id=OuterRef("pk"), user_id=membership.user_id))
     # Taking part shares a team or organization interaction with you; a private one
     # stays its owner's alone, even from the people who were copied on it.
     rule = (
         Q(visibility=Visibility.ORGANIZATION)
         | Q(owner_id=membership.user_id)
+        | Q(captured_by_you)
         | (Q(took_part) & ~Q(visibility=Visibility.PRIVATE))
     )
     if membership.team_id is not None:

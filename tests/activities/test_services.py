@@ -159,3 +159,19 @@ def test_deleting_the_last_interaction_removes_the_relationship(world, contact, 
     with django_capture_on_commit_callbacks(execute=True):
         services.interaction_delete(interaction=call)
     assert not Relationship.objects.filter(contact=contact).exists()
+
+
+def test_a_rep_who_captured_the_same_email_sees_it_even_when_the_owner_keeps_it_private(world, contact):
+    from activities.models import CaptureSighting, InteractionSource
+
+    interaction = InteractionFactory(
+        organization=world.org,
+        owner=world.other_rep.user,
+        visibility=Visibility.PRIVATE,
+        subject="both",
+        contacts=[contact],
+    )
+    assert "both" not in _visible_to(world.rep)
+    CaptureSighting.objects.create(interaction=interaction, user=world.rep.user, source=InteractionSource.IMAP)
+    assert "both" in _visible_to(world.rep)
+    assert "both" not in _visible_to(world.teammate)
