@@ -6,6 +6,7 @@ import datetime
 from collections.abc import Callable
 
 from activities.capture.ingest.content import stored_body, stored_subject
+from activities.capture.ingest.rows import ParticipantRow
 from activities.capture.items import CapturedItem
 from activities.models import Interaction, Participant, ParticipantRole
 from relintel.accounts.models import User
@@ -17,9 +18,9 @@ def meeting_updates(
     user: User,
     privacy_level: str,
     now: datetime.datetime,
-    participants_of: Callable[[int, CapturedItem], list[Participant]],
+    participants_of: Callable[[int, CapturedItem], list[ParticipantRow]],
     touched_contacts: set[int],
-) -> list[Participant]:
+) -> list[ParticipantRow]:
     """Apply newer versions of stored meetings; returns the participant rows to insert."""
     Interaction.objects.bulk_update(
         [
@@ -41,7 +42,7 @@ def meeting_updates(
         existing[(row.interaction_id, row.address, row.role)] = row
         if row.contact_id is not None:
             touched_contacts.add(row.contact_id)
-    to_insert: list[Participant] = []
+    to_insert: list[ParticipantRow] = []
     to_update: list[Participant] = []
     keep: set[int] = set()
     for interaction_id, item in updates:

@@ -2,7 +2,9 @@
 
 Built for throughput: a batch of a few hundred items is one transaction with a constant
 number of queries (one to find what is already stored, one to match every address of
-the batch to contacts, one for members, bulk inserts), whatever the batch size.
+the batch to contacts, one for members, bulk inserts), whatever the batch size. The
+rows are plain tuples written by ``rows`` (one ``INSERT … FROM unnest(…)`` per table on
+PostgreSQL): no Django model instance per row, see BENCHMARKS.md.
 """
 
 from __future__ import annotations
@@ -27,18 +29,24 @@ from activities.capture.ingest.content import (
 from activities.capture.ingest.context import capture_context_for, capture_policy_for
 from activities.capture.ingest.meetings import meeting_updates
 from activities.capture.ingest.people import contacts_from_activity
-from activities.capture.ingest.records import account_counts, contacts_touch, skipped_row
+from activities.capture.ingest.records import account_counts, contacts_touch, skip_row
+from activities.capture.ingest.rows import (
+    InteractionRow,
+    ParticipantRow,
+    interactions_insert,
+    participants_insert,
+    sightings_insert,
+    skips_replace,
+)
 from activities.capture.items import EMAIL, MEETING, ROLE_ATTENDEE, ROLE_CC, CaptureContext, CapturedItem, Decision
 from activities.models import (
     CaptureAccount,
     CaptureCursor,
-    CaptureSighting,
     Direction,
     Interaction,
     Participant,
     ParticipantRole,
     ResponseStatus,
-    SkippedMessage,
     SkipReason,
 )
 from contacts.models import ContactEmail
@@ -51,6 +59,7 @@ _ATTEMPTS = 3
 
 _ROLES = frozenset(ParticipantRole.values)
 _RESPONSES = frozenset(ResponseStatus.values)
+_DIRECTIONS = frozenset(Direction.values)
 
 Key = tuple[str, str]  # (kind, external_id)
 
@@ -213,8 +222,8 @@ def _ingest(
 
     unknown: dict[str, str] = {}
 
-    def participants_of(interaction_id: int, item: CapturedItem) -> list[Participant]:
-        rows: list[Participant] = []
+    def participants_of(interaction_id: int, item: CapturedItem) -> list[ParticipantRow]:
+        rows: list[ParticipantRow] = []
         seen: set[tuple[str, str]] = set()
         for p in item.participants:
             address = p.address.strip().lower()[:254]
@@ -227,42 +236,49 @@ def _ingest(
             if contact_id is None and user_id is None and (address not in unknown or not unknown[address]):
                 unknown[address] = p.name
             rows.append(
-                Participant(
-                    interaction_id=interaction_id,
-                    contact_id=contact_id,
-                    user_id=user_id,
-                    address=address,
-                    display_name=" ".join(p.name.split())[:300],
-                    role=role,
-                    response_status=p.response if p.response in _RESPONSES else "",
+                ParticipantRow(
+                    interaction_id,
+                    contact_id,
+                    user_id,
+                    address,
+                    " ".join(p.name.split())[:300] if p.name else "",
+                    role,
+                    p.response if p.response in _RESPONSES else "",
                 )
             )
         return rows
 
     # New interactions, their participants (the rep always among them).
-    interactions = [
-        _interaction(
-            organization=organization,
-            user=user,
-            team_id=team_id,
-            source=source,
-            key=key,
-            item=item,
-            decision=decision,
-            privacy_level=privacy_level,
-            visibility=visibility,
-            now=now,
-        )
-        for key, item, decision in new
-    ]
-    Interaction.objects.bulk_create(interactions)
-    participants: list[Participant] = []
-    for interaction, (_, item, _) in zip(interactions, new, strict=True):
-        rows = participants_of(interaction.pk, item)
+    id_by_key = interactions_insert(
+        organization_id=organization.pk,
+        owner_id=user.pk,
+        team_id=team_id,
+        source=source,
+        visibility=visibility,
+        now=now,
+        rows=[
+            _interaction_row(key=key, item=item, decision=decision, privacy_level=privacy_level, now=now)
+            for key, item, decision in new
+        ],
+    )
+    new_ids: list[int] = []
+    participants: list[ParticipantRow] = []
+    # Contacts in new interactions only: their latest interaction can only move forward.
+    latest: dict[int, datetime.datetime] = {}
+    for key, item, _ in new:
+        interaction_id = id_by_key[key]
+        new_ids.append(interaction_id)
+        rows = participants_of(interaction_id, item)
         if not any(r.user_id == user.pk for r in rows):
-            rows.append(_rep_row(interaction_id=interaction.pk, user=user, kind=item.kind))
+            rows.append(_rep_row(interaction_id=interaction_id, user=user, kind=item.kind))
+        when = item.occurred_at or now
+        for prow in rows:
+            contact_id = prow.contact_id
+            if contact_id is not None and (contact_id not in latest or latest[contact_id] < when):
+                latest[contact_id] = when
         participants.extend(rows)
-    result.captured = len(interactions)
+    result.captured = len(new_ids)
+    new_rows = len(participants)
 
     # Newer meeting versions: time, subject, body, attendees and their responses.
     if updates:
@@ -289,36 +305,27 @@ def _ingest(
         participants.extend(
             _rep_row(interaction_id=i, user=user, kind=kinds.get(i, EMAIL)) for i in again_ids if i not in present
         )
-    Participant.objects.bulk_create(participants)
-    touched_contacts |= {p.contact_id for p in participants if p.contact_id is not None}
+    participants_insert(rows=participants)
+    # Rows added to stored meetings: their time may have moved, so those contacts are re-derived.
+    touched_contacts |= {p.contact_id for p in participants[new_rows:] if p.contact_id is not None}
 
-    interaction_ids = [i.pk for i in interactions] + again_ids
-    CaptureSighting.objects.bulk_create(
-        [CaptureSighting(interaction_id=i, user=user, account=account, source=source) for i in interaction_ids],
-        ignore_conflicts=True,
-    )
+    interaction_ids = new_ids + again_ids
+    account_id = account.pk if account is not None else None
+    sightings_insert(interaction_ids=interaction_ids, user_id=user.pk, account_id=account_id, source=source, now=now)
     result.interaction_ids = interaction_ids
 
     # Skips: replace this rep's earlier verdicts on the batch's messages (upsert).
-    SkippedMessage.objects.filter(
-        organization=organization, user=user, source=source, external_id__in=sorted(all_ids)
-    ).delete()
-    SkippedMessage.objects.bulk_create(
-        [
-            skipped_row(
-                organization=organization,
-                user=user,
-                account=account,
-                source=source,
-                external_id=external_id,
-                item=item,
-                reason=reason,
-                detail=detail,
-                privacy_level=privacy_level,
-            )
+    skips_replace(
+        organization_id=organization.pk,
+        user_id=user.pk,
+        account_id=account_id,
+        source=source,
+        now=now,
+        external_ids=sorted(all_ids),
+        rows=[
+            skip_row(external_id=external_id, item=item, reason=reason, detail=detail, privacy_level=privacy_level)
             for external_id, (item, reason, detail) in skips.items()
         ],
-        ignore_conflicts=True,
     )
     result.skipped = Counter(reason for _, reason, _ in skips.values())
 
@@ -328,8 +335,8 @@ def _ingest(
     result.contacts_created = len(created)
     touched_contacts |= set(created)
 
-    if touched_contacts:
-        contacts_touch(organization_id=organization.pk, contact_ids=touched_contacts)
+    if touched_contacts or latest:
+        contacts_touch(organization_id=organization.pk, contact_ids=touched_contacts, latest=latest)
 
     if account is not None:
         account_counts(
@@ -374,38 +381,23 @@ def _members(*, organization: Organization, user: User, addresses: set[str]) -> 
     return user_by_address, team_id
 
 
-def _interaction(
-    *,
-    organization: Organization,
-    user: User,
-    team_id: int | None,
-    source: str,
-    key: Key,
-    item: CapturedItem,
-    decision: Decision,
-    privacy_level: str,
-    visibility: str,
-    now: datetime.datetime,
-) -> Interaction:
-    return Interaction(
-        organization=organization,
-        kind=item.kind,
-        occurred_at=item.occurred_at or now,
-        duration_minutes=item.duration_minutes if item.kind == MEETING else None,
-        subject=stored_subject(item, privacy_level),
-        body=stored_body(item, privacy_level),
-        direction=decision.direction if decision.direction in Direction.values else Direction.INBOUND,
-        source=source,
-        external_id=key[1],
-        thread_id=item.thread_id[:998],
-        visibility=visibility,
-        owner=user,
-        team_id=team_id,
-        attachments=[{"name": a.name[:255], "size": a.size} for a in item.attachments],
-        external_version=item.version[:100],
+def _interaction_row(
+    *, key: Key, item: CapturedItem, decision: Decision, privacy_level: str, now: datetime.datetime
+) -> InteractionRow:
+    return InteractionRow(
+        item.kind,
+        item.occurred_at or now,
+        item.duration_minutes if item.kind == MEETING else None,
+        stored_subject(item, privacy_level),
+        stored_body(item, privacy_level),
+        decision.direction if decision.direction in _DIRECTIONS else Direction.INBOUND,
+        key[1],
+        item.thread_id[:998],
+        [{"name": a.name[:255], "size": a.size} for a in item.attachments],
+        item.version[:100],
     )
 
 
-def _rep_row(*, interaction_id: int, user: User, kind: str) -> Participant:
+def _rep_row(*, interaction_id: int, user: User, kind: str) -> ParticipantRow:
     role = ROLE_ATTENDEE if kind == MEETING else ROLE_CC
-    return Participant(interaction_id=interaction_id, user=user, address=user.email, role=role)
+    return ParticipantRow(interaction_id, None, user.pk, user.email, "", role, "")
