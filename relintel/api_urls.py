@@ -9,6 +9,7 @@ from activities.capture.api import CaptureAccountViewSet, CapturePolicyView, Exc
 from activities.capture.upload_api import CaptureUploadViewSet
 from contacts.api import CompanyViewSet, ContactViewSet, HelpOfferViewSet
 from relintel import api_schema  # noqa: F401 - registers the token scheme with the schema generator
+from sync.api import SalesforceConnectionDisconnectView, SalesforceConnectionTestView, SalesforceConnectionView
 
 router = DefaultRouter()
 router.register("companies", CompanyViewSet, basename="company")
@@ -22,6 +23,13 @@ router.register("capture-uploads", CaptureUploadViewSet, basename="capture-uploa
 
 urlpatterns = [
     path("v1/capture-policy/", CapturePolicyView.as_view(), name="capture-policy"),
+    path("v1/salesforce-connection/", SalesforceConnectionView.as_view(), name="salesforce-connection"),
+    path("v1/salesforce-connection/test/", SalesforceConnectionTestView.as_view(), name="salesforce-connection-test"),
+    path(
+        "v1/salesforce-connection/disconnect/",
+        SalesforceConnectionDisconnectView.as_view(),
+        name="salesforce-connection-disconnect",
+    ),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -84,6 +84,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "relintel.accounts.context_processors.membership",
+                "sync.context_processors.salesforce_banner",
             ],
         },
     },

@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("activities.urls")),
     path("", include("activities.capture.urls")),
     path("", include("contacts.urls")),
+    path("", include("sync.urls")),
 ]
