@@ -27,11 +27,12 @@ import fast_mail_parser
 
 from activities.capture.headers import (
     MAX_SIGNAL_CHARS,
+    SIGNAL_HEADERS,
+    SIGNAL_PREFIXES,
     cap_headers,
     decode_bytes,
     decode_words,
     first_message_id,
-    is_signal,
     message_ids,
     normalize_address,
 )
@@ -258,8 +259,9 @@ def _participants(by_header: dict[str, list[tuple[str, str]]]) -> tuple[list[Cap
         seen: set[str] = set()
         for name, address in by_header.get(header, []):
             normalized = normalize_address(address)
-            display = " ".join(decode_words(name or "").split()).strip().strip("\"'").strip()[:200]
-            if display.lower() == normalized:
+            # decode_words already collapses whitespace; most names need nothing more.
+            display = decode_words(name).strip("\"'").strip()[:200] if name else ""
+            if display and display.lower() == normalized:
                 display = ""
             if not normalized and not display:
                 continue
@@ -312,7 +314,7 @@ def _base_item(
     signals = {
         name: decode_words(values[0])[:MAX_SIGNAL_CHARS]
         for name, values in headers.items()
-        if is_signal(name) and values
+        if values and (name in SIGNAL_HEADERS or name.startswith(SIGNAL_PREFIXES))
     }
     return CapturedItem(
         kind=EMAIL,
