@@ -325,8 +325,8 @@ class StubSalesforce:
             return self._json(status, [{"message": "Server unavailable", "errorCode": "SERVER_UNAVAILABLE"}], limit)
         rest = request.path.split("/", 4)[-1]  # after /services/data/vXX.X/
         if rest.startswith("limits"):
-            payload = {"DailyApiRequests": {"Max": self.api_limit, "Remaining": self.api_limit - self.api_used}}
-            return self._json(200, payload, limit)
+            limits = {"DailyApiRequests": {"Max": self.api_limit, "Remaining": self.api_limit - self.api_used}}
+            return self._json(200, limits, limit)
         if rest.startswith("sobjects"):
             payload = {
                 "encoding": "UTF-8",

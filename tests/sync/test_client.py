@@ -200,7 +200,7 @@ def test_the_banner_costs_one_query_per_request(world, connection, django_assert
     from sync.context_processors import salesforce_banner
 
     request = RequestFactory().get("/")
-    request.membership = world.admin  # type: ignore[attr-defined]
+    request.membership = world.admin
     with django_assert_max_num_queries(1):
         salesforce_banner(request)
         salesforce_banner(request)
@@ -253,7 +253,9 @@ def test_the_concurrent_request_limit_pauses_only_briefly(connection, stub):
     stub.limit_exceeded = "ConcurrentRequests"
     with pytest.raises(ApiLimitExceeded), salesforce_for(connection) as client:
         client.restful("limits/")
-    assert fresh(connection).paused_until - timezone.now() < timedelta(seconds=61)
+    paused_until = fresh(connection).paused_until
+    assert paused_until is not None
+    assert paused_until - timezone.now() < timedelta(seconds=61)
 
 
 @pytest.mark.parametrize(
