@@ -131,16 +131,29 @@ def exchange_code(
 # --- the JWT bearer flow ---------------------------------------------------------------------------
 
 
+def jwt_audience(login_url: str) -> str:
+    """The ``aud`` Salesforce expects: https://login.salesforce.com or https://test.salesforce.com
+    (also when the token request goes to a My Domain, ``*.my.salesforce.com``), otherwise the login
+    URL itself (an Experience Cloud site, or a server that stands in for Salesforce)."""
+    url = normalize_login_url(login_url)
+    host = urlsplit(url).hostname or ""
+    if host.endswith(".sandbox.my.salesforce.com"):
+        return "https://test.salesforce.com"
+    if host.endswith(".my.salesforce.com"):
+        return "https://login.salesforce.com"
+    return url
+
+
 def jwt_assertion(
     *, client_id: str, username: str, audience: str, private_key: str, now: datetime | None = None
 ) -> str:
     """An RS256-signed assertion: ``iss`` the consumer key, ``sub`` the Salesforce username,
-    ``aud`` the login URL, ``exp`` three minutes from now."""
+    ``aud`` the login server (see ``jwt_audience``), ``exp`` three minutes from now."""
     issued = now or datetime.now(UTC)
     claims = {
         "iss": client_id,
         "sub": username,
-        "aud": normalize_login_url(audience),
+        "aud": jwt_audience(audience),
         "exp": int((issued + JWT_LIFETIME).timestamp()),
     }
     try:

@@ -198,6 +198,20 @@ def test_the_jwt_assertion_carries_the_documented_claims():
     }
 
 
+@pytest.mark.parametrize(
+    ("login_url", "audience"),
+    [
+        ("https://login.salesforce.com", "https://login.salesforce.com"),
+        ("https://test.salesforce.com", "https://test.salesforce.com"),
+        ("https://acme.my.salesforce.com", "https://login.salesforce.com"),
+        ("https://acme--uat.sandbox.my.salesforce.com", "https://test.salesforce.com"),
+        ("https://127.0.0.1:8443", "https://127.0.0.1:8443"),
+    ],
+)
+def test_the_jwt_audience_is_the_documented_login_server(login_url, audience):
+    assert auth.jwt_audience(login_url) == audience
+
+
 def test_connect_with_jwt_exchanges_the_assertion(world, stub):
     private, public = rsa_key_pair()
     stub.jwt_public_key = public
