@@ -319,3 +319,11 @@ def test_a_certificate_not_in_the_bundle_is_a_tls_error(connection, stub, monkey
         client.restful("limits/")
     assert failed.value.code == "tls"
     assert "not trusted" in failed.value.message
+
+
+def test_pages_without_a_membership_render_without_the_banner(db):
+    from django.test import Client
+
+    response = Client().get("/accounts/login/")
+    assert response.status_code == 200
+    assert "Salesforce needs re-authorization" not in response.content.decode()
