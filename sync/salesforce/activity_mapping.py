@@ -7,6 +7,9 @@
   recipient of an outbound one, the organizer or first attendee of a meeting), ``WhatId``
   that contact's Account. Salesforce refuses a ``WhatId`` next to a Lead, so a Lead gets none.
 * Private interactions, and notes, raise ``NotPushable``: they never leave Relintel.
+* What the privacy level withholds (the subject at "metadata", the body below "full") is
+  left out of the payload, not sent empty: Salesforce never receives it, and a note someone
+  typed on the Task in Salesforce is not wiped.
 
 Pure: no ORM, no network.
 """
