@@ -151,7 +151,9 @@ def test_code_grant_with_bad_client_credentials_says_which(emulator, client_id, 
 def test_the_access_token_opens_the_data_api_through_simple_salesforce(emulator):
     payload = code_grant(emulator)
     sf = Salesforce(instance_url=payload["instance_url"], session_id=payload["access_token"])
-    assert sf.restful("limits/")["DailyApiRequests"]["Max"] == emulator.state.daily_api_limit
+    limits = sf.restful("limits/")
+    assert limits is not None
+    assert limits["DailyApiRequests"]["Max"] == emulator.state.daily_api_limit
     identity = requests.get(payload["id"], headers={"Authorization": f"Bearer {payload['access_token']}"}).json()
     assert identity["username"] == DEMO_USERNAME
 
