@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from simple_salesforce.exceptions import SalesforceMalformedRequest, SalesforceMoreThanOneRecord
 
@@ -390,7 +392,8 @@ def test_more_than_200_records_is_refused(api):
 def test_an_unknown_field_fails_the_whole_collection_and_writes_nothing(sf):
     with pytest.raises(SalesforceMalformedRequest) as raised:
         sf.restful(UPSERT, method="PATCH", json={"records": [contact("z-1"), contact("z-2", Shoe__c=1)]})
-    assert raised.value.content[0]["errorCode"] == "INVALID_FIELD"
+    content: Any = raised.value.content
+    assert content[0]["errorCode"] == "INVALID_FIELD"
     assert sf.query("SELECT COUNT() FROM Contact")["totalSize"] == 0
 
 
