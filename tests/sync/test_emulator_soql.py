@@ -233,7 +233,7 @@ def minutes_ago(n: int) -> str:
 
 
 def test_updated_lists_ids_changed_in_the_window_up_to_the_last_whole_minute(sf, emulator):
-    old, recent = emulator.state.seed(
+    _old, recent = emulator.state.seed(
         "Contact",
         [
             {"LastName": "Old", "SystemModstamp": "2020-01-01T00:00:00.000+0000"},
