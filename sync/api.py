@@ -67,7 +67,10 @@ class SalesforceConnectionSerializer(serializers.Serializer[SalesforceConnection
     conflict_policy = serializers.ChoiceField(choices=ConflictPolicy.choices, default=ConflictPolicy.SALESFORCE_WINS)
     has_client_secret = serializers.SerializerMethodField()
     has_jwt_private_key = serializers.SerializerMethodField()
-    status = serializers.ChoiceField(choices=ConnectionStatus.choices, read_only=True)
+    # A plain string: a named enum would collide with the other "status" choice sets in the schema.
+    status = serializers.CharField(
+        read_only=True, help_text="One of " + ", ".join(f"`{v}`" for v in ConnectionStatus.values) + "."
+    )
     instance_url = serializers.CharField(read_only=True)
     api_version = serializers.CharField(read_only=True)
     connected_at = serializers.DateTimeField(read_only=True, allow_null=True)
