@@ -72,7 +72,12 @@ class EmulatorApp:
     def handle(self, request: Request) -> Response:
         path = request.path.rstrip("/") or "/"
         if path.startswith(ADMIN_PREFIX):
-            return self._admin(request, path[len(ADMIN_PREFIX) :])
+            try:
+                return self._admin(request, path[len(ADMIN_PREFIX) :])
+            except ApiError as error:
+                return error.response()
+            except (ValueError, KeyError, TypeError) as error:
+                return json_response(400, [{"message": str(error), "errorCode": "INVALID_EMULATOR_REQUEST"}])
         with self.state.lock:
             latency = self.state.faults.latency_seconds
             unavailable = self.state.faults.take_unavailable()

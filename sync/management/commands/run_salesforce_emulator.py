@@ -52,9 +52,7 @@ class Command(BaseCommand):
         out.write(f"  client secret: {DEMO_CLIENT_SECRET}")
         out.write(f"  username: {DEMO_USERNAME}")
         out.write(f"  state: {options['state_file'] or 'in memory'}{' (reloaded)' if loaded else ''}")
-        out.write(
-            f"  faults: POST {server.url}/__emulator__/faults, counters: GET {server.url}/__emulator__/state"
-        )
+        out.write(f"  faults: POST {server.url}/__emulator__/faults, counters: GET {server.url}/__emulator__/state")
         try:
             threading.Event().wait()
         except KeyboardInterrupt:
