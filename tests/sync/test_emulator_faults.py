@@ -202,7 +202,7 @@ def test_the_admin_endpoint_seeds_and_reports_counters(sf, emulator):
     assert state["created"] == {"Contact": 2}
     assert state["created_external_ids"]["Contact"] == {"n-1": 1, "n-2": 1}
     assert state["requests"]["PATCH composite/sobjects/{Object}/{Field}"] == 1
-    assert [r["LastName"] for r in requests.get(f"{emulator.url}/__emulator__/records/Contact").json()][0] == "Seeded"
+    assert next(r["LastName"] for r in requests.get(f"{emulator.url}/__emulator__/records/Contact").json()) == "Seeded"
 
 
 # --- persistence, demo data, the command -------------------------------------------------------
