@@ -16,7 +16,8 @@ from typing import Any
 
 from .faults import Faults
 from .ids import KEY_PREFIXES, IdFactory, normalize_id, to_18
-from .schema import EXTERNAL_ID_FIELD, ObjectDef, default_schema
+from .objects import default_schema
+from .schema import EXTERNAL_ID_FIELD, ObjectDef
 from .values import coerce, format_datetime, now
 
 DEMO_CLIENT_ID = "3MVG9RelintelEmulatorDemoClientId"

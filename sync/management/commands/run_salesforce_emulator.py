@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import threading
 from pathlib import Path
 from typing import Any
@@ -53,9 +54,15 @@ class Command(BaseCommand):
         out.write(f"  username: {DEMO_USERNAME}")
         out.write(f"  state: {options['state_file'] or 'in memory'}{' (reloaded)' if loaded else ''}")
         out.write(f"  faults: POST {server.url}/__emulator__/faults, counters: GET {server.url}/__emulator__/state")
+        out.flush()
+        stopped = threading.Event()
+        # SIGTERM (from make run's process manager) stops cleanly too, so the state file is saved.
+        signal.signal(signal.SIGTERM, lambda *_: stopped.set())
         try:
-            threading.Event().wait()
+            while not stopped.wait(0.5):
+                pass
         except KeyboardInterrupt:
             pass
         finally:
             server.stop()
+            self.stdout.write("Salesforce emulator stopped.")
