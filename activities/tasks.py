@@ -42,3 +42,18 @@ def capture_account_run(account_id: int, lease_seconds: int | None = None, run_s
             countdown=bounded_countdown(0),
         )
     return result
+
+
+@shared_task(
+    queue="insight", autoretry_for=(ConnectionError,), retry_backoff=True, retry_backoff_max=600, max_retries=5
+)
+def contacts_touch_latest(organization_id: int, latest: list[list[object]], derive: list[int] | None = None) -> None:
+    """After a capture batch commits: move its contacts' latest interaction (derived, eventually consistent).
+
+    ``latest``: [contact id, ISO time] pairs, each contact only moves forward (one set-based
+    ``GREATEST`` update); ``derive``: contacts re-derived from all their participations
+    (deletions, moved meetings). Idempotent.
+    """
+    from activities.capture.ingest.records import contacts_latest_apply
+
+    contacts_latest_apply(organization_id=organization_id, latest=latest, derive=derive or ())

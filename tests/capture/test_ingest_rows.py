@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import datetime
+from unittest import mock
+
+from django.test import TestCase
 
 from activities.capture.ingest import capture_ingest
 from activities.capture.items import Attachment
 from activities.models import CaptureAccount, CaptureKind, CaptureSighting, Interaction, Participant, SkippedMessage
+from activities.tasks import contacts_touch_latest
 from contacts.models import Contact
 from tests.capture.ingest_helpers import WHEN, email, meeting
 from tests.factories import ContactFactory
@@ -16,15 +20,17 @@ EARLIER = WHEN - datetime.timedelta(days=3)
 
 
 def ingest(membership, items, *, privacy="subject", **kwargs):
-    return capture_ingest(
-        organization=membership.organization,
-        user=membership.user,
-        source="imap",
-        items=items,
-        privacy_level=privacy,
-        visibility="team",
-        **kwargs,
-    )
+    # The contacts' latest interaction is moved by a task after commit (eager in tests).
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return capture_ingest(
+            organization=membership.organization,
+            user=membership.user,
+            source="imap",
+            items=items,
+            privacy_level=privacy,
+            visibility="team",
+            **kwargs,
+        )
 
 
 def latest_of(contact: Contact) -> datetime.datetime | None:
@@ -77,6 +83,32 @@ def test_a_skip_is_recorded_once_and_replaced_by_a_later_verdict(world):
         WHEN,
     )
     assert skip.created_at is not None
+
+
+def test_the_batch_never_writes_a_contact_and_the_task_after_commit_moves_its_latest_interaction(world):
+    jane = ContactFactory(organization=world.org, email="jane.doe@customer.example")
+    with (
+        mock.patch("activities.tasks.contacts_touch_latest.delay") as delay,
+        mock.patch("activities.tasks.relationship_refresh.delay"),
+    ):
+        with TestCase.captureOnCommitCallbacks() as callbacks:
+            capture_ingest(
+                organization=world.org,
+                user=world.rep.user,
+                source="imap",
+                items=[email("<a@x>", when=WHEN), email("<b@x>", when=LATER)],
+                privacy_level="subject",
+                visibility="team",
+            )
+        assert latest_of(jane) is None  # derived, eventually consistent: not in the batch's transaction
+        for callback in callbacks:
+            callback()
+
+    delay.assert_called_once_with(world.org.pk, [[jane.pk, LATER.isoformat()]], [])
+    contacts_touch_latest(world.org.pk, *delay.call_args.args[1:])
+    assert latest_of(jane) == LATER
+    contacts_touch_latest(world.org.pk, [[jane.pk, EARLIER.isoformat()]], [])  # forward only, idempotent
+    assert latest_of(jane) == LATER
 
 
 def test_a_newer_message_moves_a_contacts_latest_interaction_forward(world):

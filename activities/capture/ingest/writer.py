@@ -101,8 +101,10 @@ def capture_ingest(
     meeting version updates the stored one, a cancellation deletes it. Subject and body are
     stored only as ``privacy_level`` allows. Unknown external people become contacts as the
     capture policy says. ``cursor`` (if given) and the account's counters are saved in the
-    same transaction, so a crash never moves a cursor past unsaved messages. Relationships
-    are refreshed after commit, once per batch.
+    same transaction, so a crash never moves a cursor past unsaved messages. Derived data
+    is left to worker tasks enqueued after commit, once per batch: the contacts' latest
+    interaction (``contacts_touch_latest``) and their relationships (``relationship_refresh``),
+    so both are eventually consistent, never written inside the batch's transaction.
     """
     for attempt in range(_ATTEMPTS):
         try:
