@@ -22,6 +22,7 @@ from activities.models import (
 )
 from contacts.models import Contact, HelpDirection, HelpOffer, HelpStatus, Relationship
 from relintel.accounts.models import Membership
+from sync import services as sync_services
 
 # Logged by hand, a kind's participants take the role that kind implies.
 _CONTACT_ROLE = {
@@ -104,6 +105,7 @@ def interaction_log(
     if help_offers:
         interaction.help_offers.set(help_offers)
     _after_change(interaction=interaction, contact_ids=[c.pk for c in unique_contacts])
+    _enqueue_sync(interaction)
     return interaction
 
 
@@ -136,6 +138,7 @@ def interaction_update(
     interaction.full_clean()
     interaction.save()
     _after_change(interaction=interaction, contact_ids=_contact_ids(interaction))
+    _enqueue_sync(interaction)
     return interaction
 
 
@@ -143,8 +146,20 @@ def interaction_update(
 def interaction_delete(*, interaction: Interaction) -> None:
     contact_ids = _contact_ids(interaction)
     organization_id = interaction.organization_id
+    _enqueue_sync(interaction, operation="delete")
     interaction.delete()
     transaction.on_commit(lambda: tasks.relationship_refresh.delay(organization_id, contact_ids))
+
+
+def _enqueue_sync(interaction: Interaction, operation: str = "upsert") -> None:
+    """Owe Salesforce the change (the sync leaves out private interactions and notes)."""
+    sync_services.outbox_enqueue_interaction(
+        organization_id=interaction.organization_id,
+        interaction_id=interaction.pk,
+        kind=interaction.kind,
+        visibility=interaction.visibility,
+        operation=operation,
+    )
 
 
 def _contact_ids(interaction: Interaction) -> list[int]:

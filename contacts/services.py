@@ -39,6 +39,7 @@ from contacts.normalize import (
     split_name,
 )
 from relintel.accounts.models import Membership, Organization, User
+from sync import services as sync_services
 
 # "Not given" for optional arguments where None is a meaningful value ("clear it").
 _UNSET: object = object()
@@ -114,6 +115,7 @@ def company_create(
     cleaned = _clean_domains(domains)
     company.save()
     _set_company_domains(company=company, domains=cleaned)
+    sync_services.outbox_enqueue(organization_id=company.organization_id, kind="company", local_id=company.pk)
     return company
 
 
@@ -141,6 +143,7 @@ def company_update(
     if renamed:
         # Contacts search by company name too.
         transaction.on_commit(lambda: tasks.company_refresh_search.delay(company.pk))
+    sync_services.outbox_enqueue(organization_id=company.organization_id, kind="company", local_id=company.pk)
     return company
 
 
@@ -148,6 +151,9 @@ def company_update(
 def company_delete(*, company: Company) -> None:
     """Delete a company; its contacts stay, without a company."""
     contact_ids = list(company.contacts.values_list("pk", flat=True))
+    sync_services.outbox_enqueue(
+        organization_id=company.organization_id, kind="company", local_id=company.pk, operation="delete"
+    )
     company.delete()
     for contact in Contact.objects.filter(pk__in=contact_ids).prefetch_related("emails"):
         contact_refresh_search(contact=contact)
@@ -318,6 +324,7 @@ def contact_create(
     contact_refresh_search(contact=contact)
     if company is None and clean_emails:
         transaction.on_commit(lambda: tasks.contact_match_company.delay(contact.pk))
+    sync_services.outbox_enqueue(organization_id=contact.organization_id, kind="contact", local_id=contact.pk)
     return contact
 
 
@@ -378,6 +385,7 @@ def contact_update(
     contact_refresh_search(contact=contact)
     if clean_emails and contact.company_id is None:
         transaction.on_commit(lambda: tasks.contact_match_company.delay(contact.pk))
+    sync_services.outbox_enqueue(organization_id=contact.organization_id, kind="contact", local_id=contact.pk)
     return contact
 
 
@@ -400,6 +408,7 @@ def contact_match_company(*, contact: Contact) -> Company | None:
     contact.company = match.company
     contact.save(update_fields=["company", "updated_at"])
     contact_refresh_search(contact=contact)
+    sync_services.outbox_enqueue(organization_id=contact.organization_id, kind="contact", local_id=contact.pk)
     return match.company
 
 
@@ -416,6 +425,9 @@ def company_refresh_contacts_search(*, company: Company) -> int:
 
 @transaction.atomic
 def contact_delete(*, contact: Contact) -> None:
+    sync_services.outbox_enqueue(
+        organization_id=contact.organization_id, kind="contact", local_id=contact.pk, operation="delete"
+    )
     contact.delete()
 
 
@@ -464,6 +476,7 @@ def help_offer_create(
     )
     offer.full_clean()
     offer.save()
+    sync_services.outbox_enqueue(organization_id=offer.organization_id, kind="help_offer", local_id=offer.pk)
     return offer
 
 
@@ -487,6 +500,7 @@ def help_offer_update(
         offer.intro_contact = intro_contact  # type: ignore[assignment]
     offer.full_clean()
     offer.save()
+    sync_services.outbox_enqueue(organization_id=offer.organization_id, kind="help_offer", local_id=offer.pk)
     return offer
 
 
@@ -514,11 +528,15 @@ def help_offer_transition(*, offer: HelpOffer, status: str) -> HelpOffer:
         offer.closed_at = now
     offer.full_clean()
     offer.save()
+    sync_services.outbox_enqueue(organization_id=offer.organization_id, kind="help_offer", local_id=offer.pk)
     return offer
 
 
 @transaction.atomic
 def help_offer_delete(*, offer: HelpOffer) -> None:
+    sync_services.outbox_enqueue(
+        organization_id=offer.organization_id, kind="help_offer", local_id=offer.pk, operation="delete"
+    )
     offer.delete()
 
 

@@ -280,6 +280,8 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Finds sources whose next poll is due and hands each to a worker (see activities.tasks).
     "capture-schedule-due": {"task": "activities.tasks.capture_schedule_due", "schedule": 30.0},
+    # Pushes each organization's due Salesforce outbox rows (see sync.tasks).
+    "sync-push-due": {"task": "sync.tasks.sync_push_due", "schedule": 30.0},
 }
 
 LOGGING = {

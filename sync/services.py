@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,12 +22,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from relintel import crypto
-from relintel.accounts.models import Membership
+from relintel.accounts.models import Membership, Organization
 from sync.models import (
     AuthFlow,
     ConflictPolicy,
     ConnectionStatus,
     ContactWithoutCompanyAs,
+    OutboxEntry,
     SalesforceConnection,
 )
 from sync.salesforce import auth
@@ -426,3 +428,101 @@ def salesforce_connection_pause(*, connection_id: int, until: datetime, reason: 
         last_error_code="REQUEST_LIMIT_EXCEEDED",
         last_error_at=timezone.now(),
     )
+
+
+# --- the outbox ----------------------------------------------------------------------------------
+# Domain services call these inside their own transactions (DESIGN.md: domain apps reach sync
+# only through sync.services). See sync/outbox.py for dedupe and the connection check.
+
+
+def outbox_enqueue(*, organization_id: int, kind: str, local_id: int, operation: str = "upsert") -> bool:
+    """Queue one company, contact, interaction (by its kind) or help offer for Salesforce."""
+    from sync import outbox
+
+    return outbox.outbox_enqueue(organization_id=organization_id, kind=kind, local_id=local_id, operation=operation)
+
+
+def outbox_enqueue_interaction(
+    *, organization_id: int, interaction_id: int, kind: str, visibility: str, operation: str = "upsert"
+) -> bool:
+    """Queue an interaction; private ones and notes are never queued."""
+    from sync import outbox
+
+    return outbox.outbox_enqueue_interaction(
+        organization_id=organization_id,
+        interaction_id=interaction_id,
+        kind=kind,
+        visibility=visibility,
+        operation=operation,
+    )
+
+
+def outbox_enqueue_many(*, organization_id: int, kind: str, local_ids: Iterable[int], operation: str = "upsert") -> int:
+    """Queue many rows of one kind in one statement (``kind="interaction"`` for captured activity)."""
+    from sync import outbox
+
+    return outbox.outbox_enqueue_many(
+        organization_id=organization_id, kind=kind, local_ids=local_ids, operation=operation
+    )
+
+
+@transaction.atomic
+def salesforce_initial_sync_enqueue(*, organization: Organization) -> dict[str, int]:
+    """After connecting: queue everything mappable (set-based), for the first push."""
+    from sync import outbox
+
+    return outbox.initial_sync_enqueue(organization_id=organization.pk)
+
+
+@transaction.atomic
+def outbox_retry(*, entry: OutboxEntry) -> bool:
+    """Try a failed or dead record again now (after a mapping fix). False when it is not failed."""
+    from sync.models import OutboxState
+
+    return bool(
+        OutboxEntry.objects.filter(pk=entry.pk, state__in=[OutboxState.FAILED, OutboxState.DEAD])
+        .exclude(
+            # A newer change to the same row is already queued: that one carries the fix.
+            dedupe_key__in=OutboxEntry.objects.filter(
+                organization_id=entry.organization_id,
+                state__in=[OutboxState.PENDING, OutboxState.IN_FLIGHT],
+            ).values("dedupe_key")
+        )
+        .update(state=OutboxState.PENDING, attempts=0, next_attempt_at=None, claimed_by="", claimed_until=None)
+    )
+
+
+@transaction.atomic
+def outbox_retry_failed(*, organization: Organization, code: str | None = None) -> int:
+    """Every failed (and dead) record of the organization, or those with one error code, again."""
+    from sync.models import OutboxState
+
+    open_keys = OutboxEntry.objects.filter(
+        organization_id=organization.pk, state__in=[OutboxState.PENDING, OutboxState.IN_FLIGHT]
+    ).values("dedupe_key")
+    failed = OutboxEntry.objects.filter(
+        organization_id=organization.pk, state__in=[OutboxState.FAILED, OutboxState.DEAD]
+    ).exclude(dedupe_key__in=open_keys)
+    if code:
+        failed = failed.filter(last_error_code=code)
+    # Several failed rows for one object: the newest is enough.
+    newest = failed.order_by("dedupe_key", "-id").distinct("dedupe_key").values("id")
+    return OutboxEntry.objects.filter(pk__in=newest).update(
+        state=OutboxState.PENDING, attempts=0, next_attempt_at=None, claimed_by="", claimed_until=None
+    )
+
+
+def sync_push_organization(*, organization_id: int, seconds: float = 60.0) -> bool:
+    """Push the organization's due outbox rows for up to ``seconds``; True when more remain."""
+    from sync.salesforce import bulk, push
+
+    if bulk.bulk_start_due(organization_id=organization_id):
+        return True
+    return push.run_push(organization_id=organization_id, seconds=seconds).more
+
+
+def sync_organizations_due() -> list[int]:
+    """Organizations with outbox rows due now, whose connection can push."""
+    from sync.selectors import outbox_organizations_due
+
+    return outbox_organizations_due()

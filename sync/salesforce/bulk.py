@@ -1,0 +1,346 @@
+"""Backfills through Bulk API 2.0: one ingest job per sObject for a large backlog of one kind.
+
+When the due rows of the lowest open dependency rank number at least
+``RELINTEL_SALESFORCE_BULK_THRESHOLD`` (default 2,000) for one kind, they are claimed under a
+long lease (``bulk-…``), matched, built, and sent as CSV in upsert jobs by external id
+(create job → upload → ``UploadComplete``). ``sync.tasks.sync_bulk_job_poll`` then looks at
+the job now and then (a task that schedules itself, never a sleep loop) and, when it is done,
+records its successful and failed results exactly as collections results are recorded.
+
+The endpoints are called through the client's guarded calls (session refresh, usage, budget):
+simple-salesforce's own bulk clients never refresh the session.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import uuid
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from sync.models import OutboxOperation, SalesforceConnection, SalesforceLink, SyncRun, SyncRunKind, SyncRunStatus
+from sync.salesforce import loading, push
+from sync.salesforce.client import SalesforceClient, salesforce_for
+from sync.salesforce.errors import ApiBudgetExhausted, ApiLimitExceeded, ReauthorizationNeeded, SalesforceError
+from sync.salesforce.payloads import NotPushable, Payload
+
+DEFAULT_THRESHOLD = 2000
+JOB_MAX_RECORDS = 25_000
+LEASE = datetime.timedelta(hours=2)
+POLL_AGAIN = "again"
+DONE = "done"
+_TERMINAL = ("JobComplete", "Failed", "Aborted")
+
+
+def threshold() -> int:
+    return int(getattr(settings, "RELINTEL_SALESFORCE_BULK_THRESHOLD", DEFAULT_THRESHOLD))
+
+
+# --- raw calls (CSV in and out) ------------------------------------------------------------------
+
+
+def _send_csv(client: SalesforceClient, path: str, body: bytes) -> None:
+    client._call(
+        lambda sf: sf._call_salesforce("PUT", sf.base_url + path, data=body, headers={"Content-Type": "text/csv"})
+    )
+
+
+def _get_csv(client: SalesforceClient, path: str) -> list[dict[str, str]]:
+    text = client._call(lambda sf: sf._call_salesforce("GET", sf.base_url + path, headers={"Accept": "text/csv"}).text)
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+# --- CSV -----------------------------------------------------------------------------------------
+
+
+def csv_row(record: Mapping[str, Any]) -> dict[str, str]:
+    """A collections record as Bulk CSV cells: ``Account.Relintel_Id__c`` for a parent by external
+    id, ``Contact:Who.Relintel_Id__c`` for a polymorphic one; empty cells leave a field alone."""
+    row: dict[str, str] = {}
+    for name, value in record.items():
+        if name == "attributes" or value is None:
+            continue
+        if isinstance(value, Mapping):
+            kind = value.get("attributes", {}).get("type") if isinstance(value.get("attributes"), Mapping) else None
+            for key, inner in value.items():
+                if key != "attributes":
+                    row[f"{kind}:{name}.{key}" if kind else f"{name}.{key}"] = str(inner)
+        elif isinstance(value, bool):
+            row[name] = "true" if value else "false"
+        else:
+            row[name] = str(value)
+    return row
+
+
+def to_csv(records: Sequence[Mapping[str, Any]]) -> bytes:
+    rows = [csv_row(r) for r in records]
+    columns = sorted({c for row in rows for c in row})
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8")
+
+
+# --- start ---------------------------------------------------------------------------------------
+
+
+def bulk_start_due(*, organization_id: int) -> bool:
+    """Start ingest jobs when the next kind due has a backlog above the threshold. True if started."""
+    connection = push.pushable_connection(organization_id)
+    if connection is None:
+        return False
+    counts = push.due_counts(organization_id=organization_id)
+    if not counts:
+        return False
+    rank = min(push.RANKS.get(kind, 2) for kind in counts)
+    kinds = [k for k, n in counts.items() if push.RANKS.get(k, 2) == rank and n >= threshold()]
+    if not kinds:
+        return False
+    worker = f"bulk-{uuid.uuid4().hex[:16]}"
+    claimed = push.claim(
+        organization_id=organization_id, worker=worker, limit=JOB_MAX_RECORDS, lease=LEASE, kinds=kinds
+    )
+    upserts = [c for c in claimed if c.operation == OutboxOperation.UPSERT]
+    if not upserts:
+        if claimed:
+            push.Recorder(organization_id=organization_id, worker=worker, run=None, outcome=push.Outcome()).release(
+                claimed
+            )
+        return bool(claimed)
+    rest = [c for c in claimed if c.operation != OutboxOperation.UPSERT]
+    start_jobs(connection=connection, worker=worker, claimed=upserts, release=rest)
+    return True
+
+
+def start_jobs(
+    *,
+    connection: SalesforceConnection,
+    worker: str,
+    claimed: Sequence[push.Claimed],
+    release: Sequence[push.Claimed] = (),
+) -> list[SyncRun]:
+    organization_id = connection.organization_id
+    outcome = push.Outcome()
+    recorder = push.Recorder(organization_id=organization_id, worker=worker, run=None, outcome=outcome)
+    recorder.release(release)
+    runs: list[SyncRun] = []
+    client = salesforce_for(connection)
+    try:
+        pusher = push.BatchPusher(client=client, recorder=recorder, options=push.mapping_options(connection))
+        try:
+            kind = claimed[0].kind
+            links = _links(organization_id, claimed)
+            unlinked = [
+                c for c in claimed if not (links.get((c.kind, c.local_id)) and links[c.kind, c.local_id].salesforce_id)
+            ]
+            if unlinked and kind in ("company", "contact"):
+                pusher._match(kind, unlinked)
+                links = _links(organization_id, claimed)
+            payloads = loading.payloads_for(claimed, organization_id=organization_id, options=pusher.options)
+            by_object: dict[tuple[str, str], list[tuple[push.Claimed, Payload]]] = defaultdict(list)
+            unchanged = []
+            for entry in claimed:
+                built = payloads.get(entry.id)
+                if built is None or isinstance(built, NotPushable):
+                    recorder.skipped(entry, built.reason if built is not None else "The record no longer exists.")
+                    continue
+                link = links.get((entry.kind, entry.local_id))
+                if link is not None and link.salesforce_id and link.last_pushed_hash == built.digest:
+                    unchanged.append(entry)
+                    continue
+                by_object[(built.sobject, built.external_id_field or "")].append((entry, built))
+            recorder.unchanged(unchanged)
+            for (sobject, field_name), items in by_object.items():
+                runs.append(_start_job(client, recorder, connection, sobject, field_name, items, links))
+        except (ApiLimitExceeded, ApiBudgetExhausted, ReauthorizationNeeded) as error:
+            recorder.release(claimed, until=getattr(error, "paused_until", None))
+    finally:
+        client.close()
+    return runs
+
+
+def _links(organization_id: int, claimed: Sequence[push.Claimed]) -> dict[tuple[str, int], SalesforceLink]:
+    return {
+        (link.local_kind, link.local_id): link
+        for link in SalesforceLink.objects.filter(
+            organization_id=organization_id,
+            local_kind__in={c.kind for c in claimed},
+            local_id__in=[c.local_id for c in claimed],
+        )
+    }
+
+
+def _start_job(
+    client: SalesforceClient,
+    recorder: push.Recorder,
+    connection: SalesforceConnection,
+    sobject: str,
+    field_name: str,
+    items: Sequence[tuple[push.Claimed, Payload]],
+    links: Mapping[tuple[str, int], SalesforceLink],
+) -> SyncRun:
+    # What the results need to be recorded: external id → the claim, its hash.
+    entries = {
+        payload.external_id: [e.id, e.kind, e.local_id, e.operation, e.attempts, e.version.isoformat(), payload.digest]
+        for e, payload in items
+    }
+    run = SyncRun.objects.create(
+        organization_id=connection.organization_id,
+        kind=SyncRunKind.BACKFILL,
+        counts={"total": len(items), "done": 0, "object": sobject},
+    )
+    calls_before = client.api_calls
+    records = [
+        payload.record(for_update=bool(links.get((e.kind, e.local_id)) and links[e.kind, e.local_id].salesforce_id))
+        for e, payload in items
+    ]
+    try:
+        job = client.restful(
+            "jobs/ingest/",
+            method="POST",
+            json={
+                "object": sobject,
+                "operation": "upsert",
+                "externalIdFieldName": field_name,
+                "contentType": "CSV",
+                "lineEnding": "LF",
+            },
+        )
+        job_id = str(job["id"])
+        _send_csv(client, f"jobs/ingest/{job_id}/batches/", to_csv(records))
+        client.restful(f"jobs/ingest/{job_id}/", method="PATCH", json={"state": "UploadComplete"})
+    except (ApiLimitExceeded, ApiBudgetExhausted, ReauthorizationNeeded):
+        run.delete()
+        raise
+    except SalesforceError as error:
+        for entry, _ in items:
+            recorder.error(entry, error)
+        run.status, run.error, run.finished_at = SyncRunStatus.FAILED, error.message, timezone.now()
+        run.api_calls = client.api_calls - calls_before
+        run.save()
+        return run
+    run.counts = {**run.counts, "job_id": job_id, "worker": recorder.worker, "entries": entries}
+    run.api_calls = client.api_calls - calls_before
+    run.save(update_fields=["counts", "api_calls"])
+    from sync import tasks
+
+    transaction.on_commit(lambda: tasks.sync_bulk_job_poll.apply_async((run.pk,), countdown=2))
+    return run
+
+
+# --- poll ----------------------------------------------------------------------------------------
+
+
+def bulk_poll(*, run_id: int) -> str:
+    """Look at the job once: ``POLL_AGAIN`` while Salesforce works on it, ``DONE`` once recorded."""
+    run = SyncRun.objects.filter(pk=run_id, status=SyncRunStatus.RUNNING).first()
+    if run is None or "job_id" not in run.counts:
+        return DONE
+    connection = SalesforceConnection.objects.get(organization_id=run.organization_id)
+    client = salesforce_for(connection)
+    calls_before = client.api_calls
+    try:
+        job_id = run.counts["job_id"]
+        try:
+            info = client.restful(f"jobs/ingest/{job_id}/") or {}
+        except SalesforceError:
+            return POLL_AGAIN
+        run.counts = {**run.counts, "done": int(info.get("numberRecordsProcessed") or 0)}
+        if info.get("state") not in _TERMINAL:
+            run.api_calls += client.api_calls - calls_before
+            run.save(update_fields=["counts", "api_calls"])
+            return POLL_AGAIN
+        _record(client, run, info)
+    finally:
+        client.close()
+    run.api_calls += client.api_calls - calls_before
+    run.finished_at = timezone.now()
+    run.save()
+    return DONE
+
+
+def _claims(run: SyncRun) -> dict[str, push.Claimed]:
+    return {
+        ext_id: push.Claimed(
+            id=v[0],
+            kind=v[1],
+            local_id=v[2],
+            operation=v[3],
+            attempts=v[4],
+            version=datetime.datetime.fromisoformat(v[5]),
+        )
+        for ext_id, v in run.counts["entries"].items()
+    }
+
+
+def _record(client: SalesforceClient, run: SyncRun, info: Mapping[str, Any]) -> None:
+    outcome = push.Outcome()
+    recorder = push.Recorder(organization_id=run.organization_id, worker=run.counts["worker"], run=run, outcome=outcome)
+    claims = _claims(run)
+    hashes = {ext_id: v[6] for ext_id, v in run.counts["entries"].items()}
+    sobject = run.counts["object"]
+    job_id = run.counts["job_id"]
+    if info.get("state") != "JobComplete":
+        message = str(info.get("errorMessage") or f"The Bulk API job ended {info.get('state')}.")
+        for claim in claims.values():
+            recorder.failed(claim, code="BULK_JOB_FAILED", message=message)
+        run.status, run.error = SyncRunStatus.FAILED, message
+        run.counts = {**run.counts, **outcome.counts}
+        return
+    field_name = _ext_field(run)
+    seen: set[str] = set()
+    pushed: list[push.Pushed] = []
+    for row in _get_csv(client, f"jobs/ingest/{job_id}/successfulResults/"):
+        ext_id = row.get(field_name, "")
+        claim = claims.get(ext_id)
+        if claim is None:
+            continue
+        seen.add(ext_id)
+        pushed.append(
+            push.Pushed(
+                entry=claim,
+                payload_hash=hashes[ext_id],
+                sobject=sobject,
+                salesforce_id=row.get("sf__Id", ""),
+                external_id=ext_id,
+                created=row.get("sf__Created", "").lower() == "true",
+            )
+        )
+    loading.remember_salesforce_ids(pushed)
+    recorder.pushed(pushed)
+    for row in _get_csv(client, f"jobs/ingest/{job_id}/failedResults/"):
+        ext_id = row.get(field_name, "")
+        claim = claims.get(ext_id)
+        if claim is None:
+            continue
+        seen.add(ext_id)
+        code, _, rest = row.get("sf__Error", "").partition(":")
+        message, _, fields = rest.rpartition(":")
+        recorder.record_error(
+            claim,
+            [
+                {
+                    "statusCode": code,
+                    "message": message or rest,
+                    "fields": [f.strip(" -") for f in fields.split(",") if f.strip(" -")],
+                }
+            ],
+        )
+    # Unprocessed (an aborted or partly processed job): back to the queue.
+    recorder.release([c for ext_id, c in claims.items() if ext_id not in seen])
+    run.counts = {k: v for k, v in {**run.counts, **outcome.counts}.items() if k != "entries"}
+    run.counts["done"] = len(seen)
+    run.status = SyncRunStatus.PARTIAL if outcome.counts.get("failed") else SyncRunStatus.SUCCEEDED
+
+
+def _ext_field(run: SyncRun) -> str:
+    connection = SalesforceConnection.objects.get(organization_id=run.organization_id)
+    return push.mapping_options(connection).external_id_field(run.counts["object"])

@@ -1,0 +1,57 @@
+"""What an admin can do about a record Salesforce refused, and whether trying again can help."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+# Per-record status codes that a later attempt can get past.
+TRANSIENT_RECORD_CODES = frozenset(
+    {"UNABLE_TO_LOCK_ROW", "SERVER_UNAVAILABLE", "REQUEST_RUNNING_TOO_LONG", "QUERY_TIMEOUT", "API_BUDGET_EXHAUSTED"}
+)
+
+_FIELD_HINTS = {
+    "LastName": "map a last name (every Contact and Lead needs one)",
+    "Company": "map a company name for Leads, or choose to push contacts without a company as Contacts",
+    "Name": "map a name for Accounts",
+    "Subject": "map a subject for Tasks and Events",
+}
+
+_CODE_HINTS = {
+    "REQUIRED_FIELD_MISSING": "Map a value for {fields}, or make the field optional in Salesforce.",
+    "INVALID_FIELD": "The field {fields} does not exist or the integration user cannot see it: create it, "
+    "grant field-level access, or remove it from the mapping.",
+    "INVALID_FIELD_FOR_INSERT_UPDATE": "The integration user cannot write {fields}: grant edit access to the "
+    "field or remove it from the mapping.",
+    "INSUFFICIENT_ACCESS_OR_READONLY": "The integration user cannot write {fields}: grant edit access or "
+    "remove it from the mapping.",
+    "NOT_FOUND": "The external-id field is missing: create a Text(255) field Relintel_Id__c marked "
+    "“External ID” and “Unique” on the object.",
+    "STRING_TOO_LONG": "A value is longer than {fields} allows: make the field longer or map a shorter one.",
+    "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST": "Map {fields} to a value its picklist allows, or add the value.",
+    "FIELD_CUSTOM_VALIDATION_EXCEPTION": "A validation rule in Salesforce refused the record: adjust the rule "
+    "or the mapping, then retry.",
+    "DUPLICATES_DETECTED": "A duplicate rule blocked it: merge the records in Salesforce, or let the "
+    "integration user bypass the rule, then retry.",
+    "DUPLICATE_VALUE": "Another record already has this unique value in Salesforce: merge the two, then retry.",
+    "INVALID_EMAIL_ADDRESS": "Fix the contact's email address, then retry.",
+    "ENTITY_IS_DELETED": "The record was deleted in Salesforce: restore it from the recycle bin or unlink it.",
+    "INVALID_CROSS_REFERENCE_KEY": "A related record (Account, Contact or Lead) is missing in Salesforce: "
+    "retry after it syncs, or fix that record's error first.",
+}
+
+
+def hint_for(code: str, message: str = "", fields: Sequence[str] = ()) -> str:
+    """A sentence for the sync health page, "" when we have nothing useful to add."""
+    if code == "REQUIRED_FIELD_MISSING":
+        for name in fields:
+            if name in _FIELD_HINTS:
+                return _FIELD_HINTS[name][:1].upper() + _FIELD_HINTS[name][1:] + "."
+    template = _CODE_HINTS.get(code, "")
+    return template.format(fields=", ".join(fields) or "the field") if template else ""
+
+
+def is_transient_record_error(code: str, message: str) -> bool:
+    """Locks and outages pass; so does a parent referenced by external id that isn't there *yet*."""
+    if code in TRANSIENT_RECORD_CODES:
+        return True
+    return code == "INVALID_FIELD" and "Foreign key external ID" in message and "not found" in message
