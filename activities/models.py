@@ -42,7 +42,10 @@ class Visibility(models.TextChoices):
 
 
 class Interaction(models.Model):
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="interactions")
+    # organization/owner: indexed as the prefixes of interaction_org_occurred / interaction_owner_occurred.
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="interactions", db_index=False
+    )
     kind = models.CharField(max_length=10, choices=InteractionKind.choices)
     occurred_at = models.DateTimeField()
     duration_minutes = models.PositiveIntegerField(null=True, blank=True)
@@ -55,7 +58,12 @@ class Interaction(models.Model):
     thread_id = models.CharField(max_length=998, blank=True)
     visibility = models.CharField(max_length=15, choices=Visibility.choices, default=Visibility.TEAM)
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="interactions"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="interactions",
+        db_index=False,
     )
     # The owner's team when the interaction was recorded: "team" visibility shares
     # with that team, and stays with it if the owner later moves.
@@ -108,9 +116,17 @@ class Participant(models.Model):
     """A person in an interaction: a contact, a user of ours, or just an address."""
 
     interaction = models.ForeignKey(Interaction, on_delete=models.CASCADE, related_name="participants")
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, null=True, blank=True, related_name="participations")
+    # contact/user: indexed as the prefixes of participant_contact / participant_user.
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, null=True, blank=True, related_name="participations", db_index=False
+    )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="participations"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="participations",
+        db_index=False,
     )
     address = models.CharField(max_length=254, blank=True)
     display_name = models.CharField(max_length=300, blank=True)
@@ -250,9 +266,12 @@ class CaptureSighting(models.Model):
     one interaction with two sightings. Removing a source "with its data" deletes the
     interactions no other sighting keeps."""
 
-    interaction = models.ForeignKey(Interaction, on_delete=models.CASCADE, related_name="sightings")
+    # interaction: indexed as the prefix of capture_sighting_unique; account: by capture_sighting_account.
+    interaction = models.ForeignKey(Interaction, on_delete=models.CASCADE, related_name="sightings", db_index=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    account = models.ForeignKey(CaptureAccount, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    account = models.ForeignKey(
+        CaptureAccount, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
+    )
     source = models.CharField(max_length=20, choices=InteractionSource.choices)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -286,7 +305,8 @@ class SkippedMessage(models.Model):
     The subject is kept only where the source's privacy level allows it.
     """
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    # organization: indexed as the prefix of skipped_external_id and skipped_user_recent.
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_index=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, related_name="+")
     account = models.ForeignKey(CaptureAccount, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     source = models.CharField(max_length=20, choices=InteractionSource.choices)
