@@ -313,7 +313,9 @@ def _ingest(
 
     interaction_ids = new_ids + again_ids
     account_id = account.pk if account is not None else None
-    sightings_insert(interaction_ids=interaction_ids, user_id=user.pk, account_id=account_id, source=source, now=now)
+    sightings_insert(
+        new_ids=new_ids, interaction_ids=again_ids, user_id=user.pk, account_id=account_id, source=source, now=now
+    )
     result.interaction_ids = interaction_ids
 
     # Skips: replace this rep's earlier verdicts on the batch's messages (upsert).
