@@ -15,7 +15,8 @@ looked up once per transaction (private interactions and notes are never written
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
+from typing import Any
 
 from django.db import connection as db_connection
 from django.db import transaction
@@ -142,7 +143,7 @@ def outbox_enqueue_many(
             FROM activities_interaction
             WHERE organization_id = %s AND id = ANY(%s) AND kind = ANY(%s) AND visibility <> 'private'
         """
-        params: Sequence[object] = [operation, organization_id, ids, kinds]
+        params: list[Any] = [operation, organization_id, ids, kinds]
     elif kind in LocalKind.values:
         select = """
             SELECT %s, %s, local_id, %s, %s || ':' || local_id, 'pending', 0, NULL, '', NULL, '', '',

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from django.db.models import QuerySet
+
 from relintel.accounts.models import Membership
-from sync.models import ConnectionStatus, SalesforceConnection
+from sync.models import ConnectionStatus, OutboxEntry, SalesforceConnection
 
 
 def salesforce_connection_of(*, membership: Membership) -> SalesforceConnection | None:
@@ -45,10 +47,10 @@ def outbox_organizations_due() -> list[int]:
     )
 
 
-def outbox_entries_of(*, membership: Membership, state: str | None = None, code: str | None = None):  # type: ignore[no-untyped-def]
+def outbox_entries_of(
+    *, membership: Membership, state: str | None = None, code: str | None = None
+) -> QuerySet[OutboxEntry]:
     """The organization's outbox rows, newest first, for the sync health page."""
-    from sync.models import OutboxEntry
-
     entries = OutboxEntry.objects.filter(organization_id=membership.organization_id).order_by("-updated_at")
     if state:
         entries = entries.filter(state=state)

@@ -300,9 +300,10 @@ def _record(client: SalesforceClient, run: SyncRun, info: Mapping[str, Any]) -> 
     pushed: list[push.Pushed] = []
     for row in _get_csv(client, f"jobs/ingest/{job_id}/successfulResults/"):
         ext_id = row.get(field_name, "")
-        claim = claims.get(ext_id)
-        if claim is None:
+        found = claims.get(ext_id)
+        if found is None:
             continue
+        claim = found
         seen.add(ext_id)
         pushed.append(
             push.Pushed(
@@ -318,9 +319,10 @@ def _record(client: SalesforceClient, run: SyncRun, info: Mapping[str, Any]) -> 
     recorder.pushed(pushed)
     for row in _get_csv(client, f"jobs/ingest/{job_id}/failedResults/"):
         ext_id = row.get(field_name, "")
-        claim = claims.get(ext_id)
-        if claim is None:
+        found = claims.get(ext_id)
+        if found is None:
             continue
+        claim = found
         seen.add(ext_id)
         code, _, rest = row.get("sf__Error", "").partition(":")
         message, _, fields = rest.rpartition(":")

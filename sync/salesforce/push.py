@@ -55,6 +55,7 @@ from sync.salesforce.client import SalesforceClient, salesforce_for
 from sync.salesforce.errors import (
     ApiBudgetExhausted,
     ApiLimitExceeded,
+    PermanentSalesforceError,
     ReauthorizationNeeded,
     SalesforceError,
 )
@@ -69,13 +70,16 @@ MAX_ATTEMPTS = 8
 BACKOFF_BASE_SECONDS = 30
 BACKOFF_CAP_SECONDS = 6 * 3600
 
-RANKS = {LocalKind.COMPANY: 0, LocalKind.CONTACT: 1}
+RANKS: dict[str, int] = {LocalKind.COMPANY: 0, LocalKind.CONTACT: 1}
 _RANK_SQL = "CASE object_kind WHEN 'company' THEN 0 WHEN 'contact' THEN 1 ELSE 2 END"
+# clock_timestamp(), not now(): now() is frozen at the start of the surrounding transaction.
 _DUE_SQL = (
-    "((state = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= now()))"
-    " OR (state = 'in_flight' AND claimed_until < now()))"
+    "((state = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= clock_timestamp()))"
+    " OR (state = 'in_flight' AND claimed_until < clock_timestamp()))"
 )
-_OPEN_SQL = "(state = 'in_flight' OR (state = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= now())))"
+_OPEN_SQL = (
+    "(state = 'in_flight' OR (state = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= clock_timestamp())))"
+)
 
 
 class StopRun(Exception):
@@ -112,7 +116,7 @@ def claim(
     kind_filter = "AND object_kind = ANY(%(kinds)s)" if kinds else ""
     sql = f"""
         UPDATE sync_outboxentry SET state = 'in_flight', claimed_by = %(worker)s,
-               claimed_until = now() + %(lease)s, updated_at = clock_timestamp()
+               claimed_until = clock_timestamp() + %(lease)s, updated_at = clock_timestamp()
         WHERE id IN (
             SELECT id FROM sync_outboxentry
             WHERE organization_id = %(org)s AND {_DUE_SQL} {kind_filter}
@@ -124,7 +128,13 @@ def claim(
         )
         RETURNING id, object_kind, local_id, operation, attempts, updated_at
     """  # noqa: S608 - fixed SQL, values are parameters
-    params = {"worker": worker, "lease": lease, "org": organization_id, "limit": limit, "kinds": list(kinds or [])}
+    params: dict[str, Any] = {
+        "worker": worker,
+        "lease": lease,
+        "org": organization_id,
+        "limit": limit,
+        "kinds": list(kinds or []),
+    }
     with transaction.atomic(), db_connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
@@ -372,7 +382,14 @@ class BatchPusher:
             for rank in (0, 1, 2):
                 group = [c for c in remaining if RANKS.get(c.kind, 2) == rank]
                 if group:
-                    self._push_group(group)
+                    try:
+                        self._push_group(group)
+                    except (ApiLimitExceeded, ApiBudgetExhausted, ReauthorizationNeeded):
+                        raise
+                    except SalesforceError as error:
+                        # A matching query or a whole call failed: whatever is still held waits or fails.
+                        for entry in group:
+                            self.recorder.error(entry, error)
                     remaining = [c for c in remaining if RANKS.get(c.kind, 2) != rank]
         except (ApiLimitExceeded, ApiBudgetExhausted, ReauthorizationNeeded) as error:
             until = getattr(error, "paused_until", None)
@@ -465,6 +482,15 @@ class BatchPusher:
 
     # --- match before create ----------------------------------------------------------------
 
+    def _query_tolerant(self, soql: str) -> list[dict[str, Any]]:
+        """A match query; without ``ConvertedContactId`` if the org (or an emulator) lacks it."""
+        try:
+            return self.client.query_all(soql)
+        except PermanentSalesforceError as error:
+            if "ConvertedContactId" not in error.message:
+                raise
+            return self.client.query_all(soql.replace(", ConvertedContactId", ""))
+
     def _match(self, kind: str, unlinked: Sequence[Claimed]) -> None:
         from sync.salesforce import loading
 
@@ -501,7 +527,7 @@ class BatchPusher:
             for soql in matching.contact_email_queries(emails, external_id_field=ext_field("Contact")):
                 contact_rows += self.client.query_all(soql)
             for soql in matching.lead_email_queries(emails, external_id_field=ext_field("Lead")):
-                lead_rows += self.client.query_all(soql)
+                lead_rows += self._query_tolerant(soql)
             decisions = matching.match_contacts(
                 contacts,
                 contact_rows,
