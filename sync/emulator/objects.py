@@ -173,6 +173,27 @@ def default_schema() -> dict[str, ObjectDef]:
                 ),
             ),
             FieldDef("IsConverted", "boolean", "Converted", nillable=False, default=False, defaulted_on_create=True),
+            # Set by lead conversion, never by the API.
+            FieldDef(
+                "ConvertedContactId",
+                "reference",
+                "Converted Contact ID",
+                18,
+                createable=False,
+                updateable=False,
+                reference_to=("Contact",),
+                relationship_name="ConvertedContact",
+            ),
+            FieldDef(
+                "ConvertedAccountId",
+                "reference",
+                "Converted Account ID",
+                18,
+                createable=False,
+                updateable=False,
+                reference_to=("Account",),
+                relationship_name="ConvertedAccount",
+            ),
             FieldDef("Description", "textarea", "Description", 32000),
         ],
     )
@@ -216,6 +237,7 @@ def default_schema() -> dict[str, ObjectDef]:
             ),
             FieldDef("Type", "picklist", "Type", 255, picklist=("Call", "Email", "Meeting", "Other")),
             FieldDef("CallDurationInSeconds", "int", "Call Duration"),
+            FieldDef("CallType", "picklist", "Call Type", 40, picklist=("Internal", "Inbound", "Outbound")),
             FieldDef(
                 "IsClosed",
                 "boolean",
