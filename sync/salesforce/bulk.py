@@ -47,13 +47,11 @@ def threshold() -> int:
 
 
 def _send_csv(client: SalesforceClient, path: str, body: bytes) -> None:
-    client._call(
-        lambda sf: sf._call_salesforce("PUT", sf.base_url + path, data=body, headers={"Content-Type": "text/csv"})
-    )
+    client.request_text(path, method="PUT", data=body, headers={"Content-Type": "text/csv"})
 
 
 def _get_csv(client: SalesforceClient, path: str) -> list[dict[str, str]]:
-    text = client._call(lambda sf: sf._call_salesforce("GET", sf.base_url + path, headers={"Accept": "text/csv"}).text)
+    text = client.request_text(path, headers={"Accept": "text/csv"})
     return list(csv.DictReader(io.StringIO(text)))
 
 

@@ -235,6 +235,24 @@ class SalesforceClient:
             kwargs["json"] = json
         return self._call(lambda sf: sf.restful(path, params=params, method=method, **kwargs))
 
+    def request_text(
+        self,
+        path: str,
+        *,
+        method: str = "GET",
+        data: bytes | str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> str:
+        """``/services/data/vXX.X/{path}`` with a raw body (CSV for Bulk API 2.0); the response text.
+
+        Guarded like ``restful``: budget and pause checks, usage, one refresh on an expired session."""
+        kwargs: dict[str, Any] = {}
+        if data is not None:
+            kwargs["data"] = data
+        if headers:
+            kwargs["headers"] = dict(headers)
+        return self._call(lambda sf: sf._call_salesforce(method, sf.base_url + path, name=path, **kwargs).text)
+
     def query_all(self, soql: str, *, include_deleted: bool = False) -> list[dict[str, Any]]:
         """Every record of a SOQL query, page by page (each page a guarded, retried call)."""
         result = self._call(lambda sf: sf.query(soql, include_deleted=include_deleted))
