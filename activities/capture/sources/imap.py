@@ -27,6 +27,9 @@ from activities.models import AuthMethod, CaptureAccount, CaptureCursor, ImapSec
 
 SENT_NAMES = ("Sent", "Sent Items", "Sent Messages", "Sent Mail", "[Gmail]/Sent Mail", "INBOX.Sent", "INBOX/Sent")
 CONNECT_TIMEOUT_SECONDS = 30
+# Messages per IMAP FETCH: bounds the raw mail held in memory at once, independently of
+# RELINTEL_CAPTURE_BATCH_SIZE (the messages written per transaction).
+FETCH_CHUNK = 200
 
 
 def imap_port(account: CaptureAccount) -> int:
@@ -201,12 +204,17 @@ def imap_run(
                 last = index == len(chunks) - 1
                 items = []
                 if chunk:
-                    response = client.fetch(chunk, ["BODY.PEEK[]"])
-                    for uid in chunk:
-                        data = response.get(uid)
-                        raw = data.get(b"BODY[]") if data else None
-                        if raw is not None:
-                            items.append(parse_message(bytes(raw), with_body=with_body))
+                    # Fetched a few hundred at a time whatever the batch size: only parsed
+                    # items (never raw messages) accumulate for the batch's transaction.
+                    for start in range(0, len(chunk), FETCH_CHUNK):
+                        part = chunk[start : start + FETCH_CHUNK]
+                        response = client.fetch(part, ["BODY.PEEK[]"])
+                        for uid in part:
+                            data = response.get(uid)
+                            raw = data.get(b"BODY[]") if data else None
+                            if raw is not None:
+                                items.append(parse_message(bytes(raw), with_body=with_body))
+                        del response
                     plan.cursor.last_uid = chunk[-1]
                 plan.cursor.highest_modseq = plan.highest_modseq
                 if plan.backfilling and last:
