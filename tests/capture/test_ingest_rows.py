@@ -70,6 +70,31 @@ def test_every_column_of_a_captured_email_is_written(world):
     assert (sighting.user, sighting.account, sighting.source) == (world.rep.user, account, "imap")
 
 
+def test_backslashes_tabs_and_newlines_survive_the_copy_into_every_table(world):
+    odd = "C:\\temp\\N \\t end"  # COPY's escapes, literally
+    body = "line one\n\tindented \\ back\r\nlast\\N"
+    item = email(
+        "<odd\\id@customer.example>",
+        sender="o\\dd@customer.example",
+        sender_name="Back \\ Slash",
+        subject=odd,
+        text=body,
+        attachments=(Attachment(name="a\tb\\c.pdf", size=1, content_type="application/pdf"),),
+    )
+    skipped = email("<odd\\skip@news.example>", sender="news@news.example", subject=odd, signals={"list-id": "<n>"})
+
+    result = ingest(world.rep, [item, skipped], privacy="full")
+
+    interaction = Interaction.objects.get(pk=result.interaction_ids[0])
+    assert (interaction.external_id, interaction.subject) == ("<odd\\id@customer.example>", odd)
+    assert interaction.body == body.strip()
+    assert interaction.attachments == [{"name": "a\tb\\c.pdf", "size": 1}]
+    sender = Participant.objects.get(interaction=interaction, role="from")
+    assert (sender.address, sender.display_name) == ("o\\dd@customer.example", "Back \\ Slash")
+    skip = SkippedMessage.objects.get()
+    assert (skip.external_id, skip.subject) == ("<odd\\skip@news.example>", odd)
+
+
 def test_a_skip_is_recorded_once_and_replaced_by_a_later_verdict(world):
     bulk = email("<skip@news.example>", sender="news@news.example", signals={"list-id": "<news.example>"})
     ingest(world.rep, [bulk])

@@ -14,6 +14,7 @@ import contextlib
 import datetime
 import io
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
@@ -71,6 +72,8 @@ def _column(rows: Sequence[tuple[Any, ...]], index: int) -> list[Any]:
 # statement (measured ~40 % less per statement for participants, see BENCHMARKS.md).
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_UNSAFE = re.compile(r"[\\\t\n\r]")
+_NULL = "\\N"
 
 
 def _text(value: object) -> str:
@@ -78,9 +81,7 @@ def _text(value: object) -> str:
     if value is None:
         return "\\N"
     if isinstance(value, str):
-        if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
-            return value.translate(_COPY_ESCAPES)
-        return value
+        return value.translate(_COPY_ESCAPES) if _UNSAFE.search(value) else value
     if isinstance(value, datetime.datetime):
         return value.isoformat()
     return str(value)
@@ -195,7 +196,17 @@ def participants_insert(*, rows: Sequence[ParticipantRow]) -> None:
     if not is_postgres():
         Participant.objects.bulk_create([Participant(**row._asdict()) for row in rows])
         return
-    _copy(_COPY_PARTICIPANTS, ("\t".join(map(_text, row)) + "\n" for row in rows))
+    # The hottest loop of the writer (~2 rows a message): one f-string a row.
+    n, esc, unsafe = _NULL, _COPY_ESCAPES, _UNSAFE.search
+    _copy(
+        _COPY_PARTICIPANTS,
+        (
+            f"{r[0]}\t{n if r[1] is None else r[1]}\t{n if r[2] is None else r[2]}"
+            f"\t{r[3].translate(esc) if unsafe(r[3]) else r[3]}\t{r[4].translate(esc) if unsafe(r[4]) else r[4]}"
+            f"\t{r[5].translate(esc) if unsafe(r[5]) else r[5]}\t{r[6].translate(esc) if unsafe(r[6]) else r[6]}\n"
+            for r in rows
+        ),
+    )
 
 
 # --- sightings --------------------------------------------------------------------------------
