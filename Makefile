@@ -18,7 +18,7 @@ RUN_DEBUG ?= 1
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/relintel
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: help install run test lint fmt lock clean bench-capture
+.PHONY: help install run test lint fmt lock clean bench-capture bench-sync
 
 help:
 	@echo "make run      create .venv, install, migrate, seed the demo, start web + worker + beat"
@@ -28,6 +28,7 @@ help:
 	@echo "make fmt      ruff format + ruff check --fix"
 	@echo "make lock     re-pin indirect dependencies into requirements/constraints.txt"
 	@echo "make bench-capture   capture throughput (mbox and IMAP) against parse-only baselines"
+	@echo "make bench-sync      Salesforce push: API calls per record against the floor, emulator backfill + incremental"
 
 # --- virtualenv ----------------------------------------------------------------
 $(PY):
@@ -78,6 +79,9 @@ test: lint
 # --- benchmarks (print figures, never assert; see BENCHMARKS.md) -------------------
 bench-capture: $(STAMP)
 	$(PY) benchmarks/capture.py
+
+bench-sync: $(STAMP)
+	$(PY) benchmarks/sync.py
 
 clean:
 	rm -rf staticfiles .pytest_cache .mypy_cache .ruff_cache

@@ -95,11 +95,7 @@ def bulk_start_due(*, organization_id: int) -> bool:
     connection = push.pushable_connection(organization_id)
     if connection is None:
         return False
-    counts = push.due_counts(organization_id=organization_id)
-    if not counts:
-        return False
-    rank = min(push.RANKS.get(kind, 2) for kind in counts)
-    kinds = [k for k, n in counts.items() if push.RANKS.get(k, 2) == rank and n >= threshold()]
+    kinds = backlog_kinds(organization_id=organization_id)
     if not kinds:
         return False
     worker = f"bulk-{uuid.uuid4().hex[:16]}"
@@ -116,6 +112,18 @@ def bulk_start_due(*, organization_id: int) -> bool:
     rest = [c for c in claimed if c.operation != OutboxOperation.UPSERT]
     start_jobs(connection=connection, worker=worker, claimed=upserts, release=rest)
     return True
+
+
+def backlog_kinds(*, organization_id: int) -> list[str]:
+    """The kinds of the lowest due dependency rank, when together they reach the bulk threshold.
+
+    Together: emails and calls both become Tasks, so 1,500 of each are one 3,000-record backfill."""
+    counts = push.due_counts(organization_id=organization_id)
+    if not counts:
+        return []
+    rank = min(push.RANKS.get(kind, 2) for kind in counts)
+    kinds = [k for k in counts if push.RANKS.get(k, 2) == rank]
+    return kinds if sum(counts[k] for k in kinds) >= threshold() else []
 
 
 def start_jobs(

@@ -563,6 +563,12 @@ def pushable_connection(organization_id: int) -> SalesforceConnection | None:
     return connection
 
 
+def _bulk_backlog(organization_id: int) -> bool:
+    from sync.salesforce import bulk
+
+    return bool(bulk.backlog_kinds(organization_id=organization_id))
+
+
 def run_push(
     *, organization_id: int, seconds: float = 60.0, worker: str | None = None, claim_size: int = CLAIM_SIZE
 ) -> RunResult:
@@ -594,6 +600,8 @@ def run_push(
                 raise
             if time.monotonic() - started >= seconds:
                 break
+            if _bulk_backlog(organization_id):
+                break  # the next rank is a backfill: the next task starts Bulk API jobs for it
             claimed = claim(organization_id=organization_id, worker=worker, limit=claim_size)
     finally:
         client.close()
