@@ -109,10 +109,18 @@ def claim(
     organization_id: int,
     worker: str,
     limit: int = CLAIM_SIZE,
-    lease: datetime.timedelta = LEASE,
+    lease: datetime.timedelta | None = None,
     kinds: Sequence[str] | None = None,
 ) -> list[Claimed]:
-    """Take up to ``limit`` due rows of the lowest open dependency rank, in a short transaction."""
+    """Take up to ``limit`` due rows of the lowest open dependency rank, in a short transaction.
+
+    The lease defaults to ``RELINTEL_SALESFORCE_CLAIM_LEASE_SECONDS`` (5 minutes): how long a
+    killed worker's rows wait before another worker takes them."""
+    if lease is None:
+        from django.conf import settings
+
+        seconds = getattr(settings, "RELINTEL_SALESFORCE_CLAIM_LEASE_SECONDS", None)
+        lease = datetime.timedelta(seconds=int(seconds)) if seconds else LEASE
     kind_filter = "AND object_kind = ANY(%(kinds)s)" if kinds else ""
     sql = f"""
         UPDATE sync_outboxentry SET state = 'in_flight', claimed_by = %(worker)s,
