@@ -152,3 +152,50 @@ class SalesforceConnectionForm(forms.Form):
             "contact_without_company_as": data["contact_without_company_as"],
             "conflict_policy": data["conflict_policy"],
         }
+
+
+# === sync UI: the mapping page and the health page's filters =====================================
+
+from sync.models import LocalKind  # noqa: E402
+
+
+def mapping_prefix(local_kind: str, sobject: str) -> str:
+    return f"{local_kind}-{sobject}"
+
+
+def parse_mapping_post(data: Any, rows: list[Any]) -> list[Any]:
+    """The posted mapping page → one ``selectors.ObjectMappingInput`` per object row.
+
+    Field selects are named ``{kind}-{sObject}__f__{SalesforceField}``; a posted field the page no
+    longer offers (it became unwritable meanwhile) is kept, so the check can say what to do about it.
+    Unknown local fields are ignored.
+    """
+    from sync.selectors import ObjectMappingInput
+
+    inputs = []
+    for row in rows:
+        item = row.input
+        prefix = mapping_prefix(item.local_kind, item.sobject)
+        local_names = {name for name, _label, _type in row.local_choices}
+        field_map: dict[str, str] = {}
+        marker = f"{prefix}__f__"
+        for key in data:
+            if key.startswith(marker):
+                local = str(data.get(key) or "").strip()
+                if local in local_names:
+                    field_map[key[len(marker) :]] = local
+        inputs.append(
+            ObjectMappingInput(
+                local_kind=item.local_kind,
+                sobject=item.sobject,
+                enabled=bool(data.get(f"{prefix}__enabled")),
+                external_id_field=str(data.get(f"{prefix}__external_id") or "").strip(),
+                field_map=field_map,
+            )
+        )
+    return inputs
+
+
+class FailedFilterForm(forms.Form):
+    kind = forms.ChoiceField(label="Object", required=False, choices=[("", "All objects"), *LocalKind.choices])
+    code = forms.CharField(label="Error code", required=False, max_length=80)

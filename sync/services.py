@@ -526,3 +526,99 @@ def sync_organizations_due() -> list[int]:
     from sync.selectors import outbox_organizations_due
 
     return outbox_organizations_due()
+
+
+# === sync UI: the mapping page and the health page's actions =====================================
+# (sync UI engineer. The pull engineer appends in a separate block.)
+
+
+@dataclass
+class MappingSaveResult:
+    mappings: list[Any]
+    warnings: list[Any]
+
+
+def object_mapping_save(*, membership: Membership, objects: list[Any]) -> MappingSaveResult:
+    """Save every object's mapping (``selectors.ObjectMappingInput``), or none of them.
+
+    Each enabled object is checked against Salesforce's describe as it is now (not the cache);
+    any error stops the whole save with a ``ValidationError`` keyed ``kind.sObject`` whose
+    messages are "what is wrong. what to do". Warnings are returned and don't stop it."""
+    from sync import selectors
+    from sync.models import ObjectMapping
+    from sync.salesforce.describe import ERROR
+
+    connection = selectors.salesforce_connection_of(membership=membership)
+    if connection is None or connection.status != ConnectionStatus.CONNECTED:
+        raise ValidationError({"__all__": ["Connect Salesforce first: the mapping is checked against your org."]})
+    known = {f"{kind}.{sobject}" for kind, sobject in selectors.MAPPED_OBJECTS}
+    unknown = [o.key for o in objects if o.key not in known]
+    if unknown:
+        raise ValidationError({"__all__": [f"Unknown object mapping: {', '.join(unknown)}."]})
+    describes = selectors.salesforce_describes(
+        connection=connection, sobjects=selectors.mapping_sobjects(objects), refresh=True
+    )
+    problems = selectors.mapping_problems(connection=connection, inputs=objects, describes=describes)
+    errors = {
+        key: [str(p) for p in found if p.severity == ERROR]
+        for key, found in problems.items()
+        if any(p.severity == ERROR for p in found)
+    }
+    if errors:
+        raise ValidationError(errors)
+    saved = []
+    with transaction.atomic():
+        for item in objects:
+            mapping, _ = ObjectMapping.objects.select_for_update().get_or_create(
+                organization_id=membership.organization_id, local_kind=item.local_kind, sobject=item.sobject
+            )
+            mapping.enabled = item.enabled
+            mapping.external_id_field = item.external_id_field
+            mapping.field_map = item.stored_field_map()
+            mapping.full_clean()
+            mapping.save()
+            saved.append(mapping)
+    warnings = [p for found in problems.values() for p in found if p.severity != ERROR]
+    return MappingSaveResult(mappings=saved, warnings=warnings)
+
+
+def outbox_retry_for(*, membership: Membership, entry_id: int) -> bool:
+    """Retry one failed record of the member's organization (404 for another's)."""
+    from sync import selectors
+
+    entry = selectors.outbox_entry_get(membership=membership, entry_id=entry_id)
+    return outbox_retry(entry=entry)
+
+
+def outbox_retry_failed_for(*, membership: Membership, code: str = "") -> int:
+    return outbox_retry_failed(organization=membership.organization, code=code or None)
+
+
+def salesforce_initial_sync_start(*, membership: Membership) -> dict[str, int]:
+    """The health page's "Start initial sync": only with a live connection."""
+    connection = SalesforceConnection.objects.filter(organization_id=membership.organization_id).first()
+    if connection is None or connection.status != ConnectionStatus.CONNECTED:
+        raise ValidationError({"__all__": ["Connect Salesforce first."]})
+    return salesforce_initial_sync_enqueue(organization=membership.organization)
+
+
+# --- pull (pull engineer) ------------------------------------------------------------------------
+
+
+def sync_pull_organization(*, organization_id: int) -> dict[str, int] | None:
+    """Pull Salesforce's changes to the organization's linked Accounts, Contacts and Leads.
+
+    Returns the run's counts, or ``None`` when the connection is not connected or is paused."""
+    from sync.salesforce import pull
+
+    connection = pull.pullable_connection(organization_id)
+    if connection is None:
+        return None
+    return pull.pull_organization(connection=connection).counts
+
+
+def sync_pull_organizations_due() -> list[int]:
+    """Organizations whose connection can pull now."""
+    from sync.selectors import pull_organizations_due
+
+    return pull_organizations_due()
