@@ -129,7 +129,9 @@ def company_update(
     industry: str | None = None,
     description: str | None = None,
     owner: User | object | None = _UNSET,
+    from_salesforce: bool = False,
 ) -> Company:
+    """``from_salesforce``: the change was pulled from Salesforce, so it is not queued to go back."""
     renamed = name is not None and name.strip() != company.name
     for field, value in (("name", name), ("website", website), ("industry", industry), ("description", description)):
         if value is not None:
@@ -143,7 +145,8 @@ def company_update(
     if renamed:
         # Contacts search by company name too.
         transaction.on_commit(lambda: tasks.company_refresh_search.delay(company.pk))
-    sync_services.outbox_enqueue(organization_id=company.organization_id, kind="company", local_id=company.pk)
+    if not from_salesforce:
+        sync_services.outbox_enqueue(organization_id=company.organization_id, kind="company", local_id=company.pk)
     return company
 
 
@@ -338,9 +341,12 @@ def contact_update(
     phones: Sequence[PhoneInput] | None = None,
     company: Company | object | None = _UNSET,
     owner: User | object | None = _UNSET,
+    from_salesforce: bool = False,
     **text_fields: str,
 ) -> Contact:
-    """Change the given fields only. ``text_fields``: title, location, linkedin_url, interests, needs, expertise, notes."""
+    """Change the given fields only. ``text_fields``: title, location, linkedin_url, interests, needs, expertise, notes.
+
+    ``from_salesforce``: the change was pulled from Salesforce, so it is not queued to go back."""
     allowed = {"title", "location", "linkedin_url", "interests", "needs", "expertise", "notes"}
     unknown = set(text_fields) - allowed
     if unknown:
@@ -385,7 +391,8 @@ def contact_update(
     contact_refresh_search(contact=contact)
     if clean_emails and contact.company_id is None:
         transaction.on_commit(lambda: tasks.contact_match_company.delay(contact.pk))
-    sync_services.outbox_enqueue(organization_id=contact.organization_id, kind="contact", local_id=contact.pk)
+    if not from_salesforce:
+        sync_services.outbox_enqueue(organization_id=contact.organization_id, kind="contact", local_id=contact.pk)
     return contact
 
 

@@ -277,11 +277,16 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Salesforce pull: how often (seconds), and how far before the watermark each pull re-reads.
+RELINTEL_SALESFORCE_PULL_SECONDS = env_int("RELINTEL_SALESFORCE_PULL_SECONDS", 300, minimum=30)
+RELINTEL_SALESFORCE_PULL_OVERLAP_SECONDS = env_int("RELINTEL_SALESFORCE_PULL_OVERLAP_SECONDS", 120, minimum=0)
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Finds sources whose next poll is due and hands each to a worker (see activities.tasks).
     "capture-schedule-due": {"task": "activities.tasks.capture_schedule_due", "schedule": 30.0},
     # Pushes each organization's due Salesforce outbox rows (see sync.tasks).
     "sync-push-due": {"task": "sync.tasks.sync_push_due", "schedule": 30.0},
+    # Pulls Salesforce's changes to linked Accounts, Contacts and Leads (see sync.salesforce.pull).
+    "sync-pull-due": {"task": "sync.tasks.sync_pull_due", "schedule": float(RELINTEL_SALESFORCE_PULL_SECONDS)},
 }
 
 LOGGING = {

@@ -212,6 +212,9 @@ class SalesforceLink(models.Model):
     last_pushed_hash = models.CharField(max_length=64, blank=True)
     last_pushed_at = models.DateTimeField(null=True, blank=True)
     last_pulled_modstamp = models.DateTimeField(null=True, blank=True)
+    # The mapped fields' values both sides last agreed on ({salesforce_field: value}), written by
+    # the push and the pull: the pull tells a field changed in Relintel from one changed in Salesforce.
+    synced_values = models.JSONField(default=dict, blank=True)
     deleted_in_salesforce_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

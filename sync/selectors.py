@@ -695,3 +695,51 @@ def mapping_page_of(*, membership: Membership, check: bool = False) -> MappingPa
         )
     problems = mapping_problems(connection=connection, inputs=inputs, describes=describes) if check else None
     return MappingPage(connection=connection, connected=True, rows=rows, problems=problems)
+
+
+# --- pull and conflicts (pull engineer) ----------------------------------------------------------
+
+import datetime as _dt  # noqa: E402
+
+from sync.models import SyncConflict  # noqa: E402
+
+
+def pull_organizations_due() -> list[int]:
+    """Organizations (across tenants: for the scheduler only) whose connection is connected and
+    not paused, and that have no pull running (one started in the last 10 minutes)."""
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from sync.models import SyncRun, SyncRunKind, SyncRunStatus
+
+    now = timezone.now()
+    running = SyncRun.objects.filter(
+        kind=SyncRunKind.PULL, status=SyncRunStatus.RUNNING, started_at__gt=now - _dt.timedelta(minutes=10)
+    ).values("organization_id")
+    return sorted(
+        SalesforceConnection.objects.filter(status=ConnectionStatus.CONNECTED)
+        .filter(Q(paused_until__isnull=True) | Q(paused_until__lte=now))
+        .exclude(organization_id__in=running)
+        .values_list("organization_id", flat=True)
+    )
+
+
+def sync_conflicts(
+    *, membership: Membership, object_kind: str | None = None, since: _dt.datetime | None = None
+) -> QuerySet[SyncConflict]:
+    """The organization's field conflicts between Relintel and Salesforce, newest first.
+
+    ``object_kind``: a local kind (``company``, ``contact``) or an sObject (``Account``,
+    ``Contact``, ``Lead``); ``since``: only conflicts at or after this moment.
+    """
+    from sync.models import LocalKind
+
+    conflicts = SyncConflict.objects.filter(organization_id=membership.organization_id).select_related("link")
+    if object_kind:
+        if object_kind in LocalKind.values:
+            conflicts = conflicts.filter(link__local_kind=object_kind)
+        else:
+            conflicts = conflicts.filter(link__sobject=object_kind)
+    if since is not None:
+        conflicts = conflicts.filter(at__gte=since)
+    return conflicts.order_by("-at", "-pk")

@@ -37,3 +37,25 @@ def sync_bulk_job_poll(run_id: int, delay: int = 5) -> str:
     if state == bulk.POLL_AGAIN:
         sync_bulk_job_poll.apply_async((run_id, min(delay * 2, 60)), countdown=bounded_countdown(delay))
     return state
+
+
+# --- pull (pull engineer) ------------------------------------------------------------------------
+
+
+@shared_task
+def sync_pull_due() -> int:
+    """Beat, every ``RELINTEL_SALESFORCE_PULL_SECONDS`` (5 min): one pull per connected organization."""
+    from sync import services
+
+    organization_ids = services.sync_pull_organizations_due()
+    for organization_id in organization_ids:
+        sync_pull_organization.delay(organization_id)
+    return len(organization_ids)
+
+
+@shared_task
+def sync_pull_organization(organization_id: int) -> dict[str, int] | None:
+    """Pull one organization's changes from Salesforce (transient errors wait for the next beat)."""
+    from sync import services
+
+    return services.sync_pull_organization(organization_id=organization_id)

@@ -189,6 +189,7 @@ class Pushed:
     salesforce_id: str
     external_id: str
     created: bool
+    values: dict[str, Any] = field(default_factory=dict)  # what was sent, for the pull (sync.salesforce.pull)
 
 
 class Recorder:
@@ -248,6 +249,7 @@ class Recorder:
                     external_id=r.external_id,
                     last_pushed_hash=r.payload_hash,
                     last_pushed_at=now,
+                    synced_values=r.values,
                 )
                 for r in results
             ],
@@ -259,6 +261,7 @@ class Recorder:
                 "external_id",
                 "last_pushed_hash",
                 "last_pushed_at",
+                "synced_values",
                 "updated_at",
             ],
         )
@@ -356,6 +359,15 @@ class Recorder:
             code=code[:80],
             message=message,
         )
+
+
+def synced_values_of(kind: str, payload: Payload) -> dict[str, Any]:
+    """The plain field values of a pushed Account, Contact or Lead (what the pull compares with)."""
+    if kind not in (LocalKind.COMPANY, LocalKind.CONTACT):
+        return {}
+    from sync.salesforce.conflicts import comparable
+
+    return {name: comparable(value) for name, value in payload.fields.items() if not isinstance(value, dict)}
 
 
 # --- one batch -------------------------------------------------------------------------------------
@@ -475,6 +487,7 @@ class BatchPusher:
                         salesforce_id=str(result.get("id") or ""),
                         external_id=payload.external_id,
                         created=bool(result.get("created")),
+                        values=synced_values_of(entry.kind, payload),
                     )
                 )
             else:
