@@ -444,6 +444,10 @@ class BatchPusher:
                 self.recorder.skipped(entry, built.reason)
                 continue
             link = links.get((entry.kind, entry.local_id))
+            if link is not None and link.deleted_in_salesforce_at is not None and not link.salesforce_id:
+                # Deleted in Salesforce (see sync.salesforce.pull): re-creating it is a person's decision.
+                self.recorder.skipped(entry, "Deleted in Salesforce; not re-created without a person's decision.")
+                continue
             if link is not None and link.salesforce_id and link.last_pushed_hash == built.digest:
                 unchanged.append(entry)
                 continue

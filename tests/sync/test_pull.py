@@ -250,3 +250,18 @@ def test_the_conflicts_selector_filters_and_keeps_outsiders_out(world, connected
     assert selectors.sync_conflicts(membership=world.admin, since=later).count() == 0
     assert selectors.sync_conflicts(membership=world.outsider).count() == 0
     assert Company.objects.filter(organization=world.org).exists()
+
+
+def test_a_contact_deleted_in_salesforce_is_not_recreated_by_the_next_local_edit(world, connected, emulator, sf):
+    contact, link = pushed_contact(world)
+    sf.Contact.delete(link.salesforce_id)
+    emulator.state.deleted_dates["Contact"][link.salesforce_id] = format_datetime(
+        timezone.now() - datetime.timedelta(minutes=3)
+    )
+    connected.pull_watermarks = {"Contact:deleted": (timezone.now() - datetime.timedelta(hours=1)).isoformat()}
+    connected.save(update_fields=["pull_watermarks"])
+    pull_now(connected)
+    contacts_services.contact_update(membership=world.rep, contact=contact, title="Still here")
+    result = push_all(world.org)
+    assert result.run.counts["skipped"] == 1
+    assert not [r for r in emulator.state.records["Contact"].values() if not r["IsDeleted"]]
