@@ -9,7 +9,14 @@ from activities.capture.api import CaptureAccountViewSet, CapturePolicyView, Exc
 from activities.capture.upload_api import CaptureUploadViewSet
 from contacts.api import CompanyViewSet, ContactViewSet, HelpOfferViewSet
 from relintel import api_schema  # noqa: F401 - registers the token scheme with the schema generator
-from sync.api import SalesforceConnectionDisconnectView, SalesforceConnectionTestView, SalesforceConnectionView
+from sync.api import (
+    SalesforceConnectionDisconnectView,
+    SalesforceConnectionTestView,
+    SalesforceConnectionView,
+    SalesforceHealthView,
+    SalesforceMappingView,
+    SalesforceOutboxViewSet,
+)
 
 router = DefaultRouter()
 router.register("companies", CompanyViewSet, basename="company")
@@ -20,6 +27,7 @@ router.register("capture-accounts", CaptureAccountViewSet, basename="capture-acc
 router.register("exclusions", ExclusionViewSet, basename="exclusion")
 router.register("skipped-messages", SkippedMessageViewSet, basename="skipped-message")
 router.register("capture-uploads", CaptureUploadViewSet, basename="capture-upload")
+router.register("salesforce-outbox", SalesforceOutboxViewSet, basename="salesforce-outbox")
 
 urlpatterns = [
     path("v1/capture-policy/", CapturePolicyView.as_view(), name="capture-policy"),
@@ -30,6 +38,8 @@ urlpatterns = [
         SalesforceConnectionDisconnectView.as_view(),
         name="salesforce-connection-disconnect",
     ),
+    path("v1/salesforce-health/", SalesforceHealthView.as_view(), name="salesforce-health"),
+    path("v1/salesforce-mapping/", SalesforceMappingView.as_view(), name="salesforce-mapping"),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -137,7 +137,23 @@ def ours(world):
         "pk:company": company.pk,
         "pk:interaction": interaction.pk,
         "pk:help-offer": offer.pk,
+        # Salesforce sync: an outbox row of ours and a record's history.
+        "outbox_entry_id": _our_outbox_entry(world, contact.pk),
+        "pk:salesforce-outbox": _our_outbox_entry(world, contact.pk),
+        "kind": "contact",
+        "local_id": contact.pk,
     }
+
+
+def _our_outbox_entry(world, contact_id: int) -> int:
+    from sync.models import OutboxEntry
+
+    entry, _ = OutboxEntry.objects.get_or_create(
+        organization=world.org,
+        dedupe_key=f"contact:{contact_id}",
+        defaults={"object_kind": "contact", "local_id": contact_id, "state": "failed", "last_error_code": "X"},
+    )
+    return entry.pk
 
 
 def _kwargs_for(route: Route, ours: dict[str, int | str]) -> dict[str, int | str] | None:

@@ -287,3 +287,66 @@ def test_outsider_gets_404_for_our_entries_and_records(world, seeded):
 def test_outsiders_page_shows_none_of_ours(world, seeded):
     html = client_for(world.outsider).get(reverse("sync:health")).content.decode()
     assert "Jane Doe" not in html and "Initech" not in html
+
+
+# --- the API ---------------------------------------------------------------------------------
+
+
+def test_api_health_gives_the_same_figures(world, seeded):
+    body = client_for(world.admin).get("/api/v1/salesforce-health/").json()
+    assert body["status"] == "connected"
+    assert body["queue"] == {"pending": 3, "in_flight": 1, "synced": 1, "failed": 2, "dead": 1}
+    assert (body["api_used"], body["api_max"], body["api_budget_calls"]) == (1200, 15000, 6000)
+    assert body["active"] is True
+    assert body["runs"][0]["duration_seconds"] == 42.0
+    assert body["runs"][0]["counts"] == {"created": 4, "failed": 2}
+
+
+def test_api_outbox_lists_failed_rows_by_code(world, seeded):
+    body = (
+        client_for(world.admin)
+        .get("/api/v1/salesforce-outbox/", {"state": "failed", "code": "REQUIRED_FIELD_MISSING"})
+        .json()
+    )
+    rows = body["results"] if isinstance(body, dict) else body
+    assert [r["id"] for r in rows] == [seeded["jane_entry"].pk]
+    assert rows[0]["error_message"] == "Required fields are missing: [LastName]"
+    assert rows[0]["hint"] == "Map a last name (every Contact and Lead needs one)."
+
+
+def test_api_outbox_rejects_an_unknown_state(world, seeded):
+    assert client_for(world.admin).get("/api/v1/salesforce-outbox/", {"state": "lost"}).status_code == 400
+
+
+def test_api_retry_one_and_retry_failed_with_a_code(world, seeded):
+    client = client_for(world.admin)
+    response = client.post(f"/api/v1/salesforce-outbox/{seeded['rick_entry'].pk}/retry/")
+    assert response.json() == {"retried": 1}
+    seeded["rick_entry"].refresh_from_db()
+    assert seeded["rick_entry"].state == OutboxState.PENDING
+    response = client.post(
+        "/api/v1/salesforce-outbox/retry-failed/", {"code": "REQUIRED_FIELD_MISSING"}, content_type="application/json"
+    )
+    assert response.json() == {"retried": 2}
+    assert not OutboxEntry.objects.filter(organization=world.org, state__in=["failed", "dead"]).exists()
+    assert OutboxEntry.objects.get(organization=world.outsider.organization).state == "failed"
+
+
+def test_api_outsider_gets_404_on_our_outbox_rows(world, seeded):
+    client = client_for(world.outsider)
+    pk = seeded["jane_entry"].pk
+    assert client.get(f"/api/v1/salesforce-outbox/{pk}/").status_code == 404
+    assert client.post(f"/api/v1/salesforce-outbox/{pk}/retry/").status_code == 404
+    body = client.get("/api/v1/salesforce-outbox/").json()
+    rows = body["results"] if isinstance(body, dict) else body
+    assert pk not in [r["id"] for r in rows]
+
+
+def test_api_is_for_admins(world, seeded):
+    client = client_for(world.rep)
+    assert client.get("/api/v1/salesforce-health/").status_code == 403
+    assert client.get("/api/v1/salesforce-outbox/").status_code == 403
+    assert client.post("/api/v1/salesforce-outbox/retry-failed/").status_code == 403
+    assert (
+        client_for(world.manager).post(f"/api/v1/salesforce-outbox/{seeded['jane_entry'].pk}/retry/").status_code == 403
+    )
