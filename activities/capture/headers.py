@@ -195,6 +195,12 @@ def cap_headers(raw: bytes) -> tuple[bytes, int | None]:
     a header had to be cut (``None`` when nothing was cut and the parser's count is exact).
     Only messages with an oversized header pay for the rewrite.
     """
+    # The usual case, found with bytes.find (much faster than the regex): a blank line,
+    # i.e. the end of the header section, in the first MAX_HEADER_CHARS bytes.
+    newline = raw.find(b"\n", 0, MAX_HEADER_CHARS)
+    blanks = (b"\n\r\n", b"\n\n") if newline > 0 and raw[newline - 1] == 13 else (b"\n\n", b"\n\r\n")
+    if raw.find(blanks[0], 0, MAX_HEADER_CHARS) >= 0 or raw.find(blanks[1], 0, MAX_HEADER_CHARS) >= 0:
+        return raw, None
     head, rest = split_header_block(raw)
     if len(head) <= MAX_HEADER_CHARS:
         return raw, None
