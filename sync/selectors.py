@@ -688,7 +688,12 @@ def mapping_page_of(*, membership: Membership, check: bool = False) -> MappingPa
             MappingObjectRow(
                 input=item,
                 label=_row_label(item.local_kind, item.sobject),
-                choices=writable_fields(describe, for_upsert=True) if describe else [],
+                # The external-id field is the sync's own: never offered for a local value.
+                choices=[
+                    choice
+                    for choice in (writable_fields(describe, for_upsert=True) if describe else [])
+                    if choice.name.lower() != item.external_id_field.lower()
+                ],
                 local_choices=local_field_choices(item.local_kind),
                 error=describes.errors.get(item.sobject, ""),
             )

@@ -20,6 +20,7 @@ from relintel.accounts.decorators import admin_required
 from relintel.accounts.models import Membership
 from sync import selectors, services
 from sync.forms import FailedFilterForm
+from sync.models import SyncRun
 
 POLL_SECONDS = 3
 
@@ -45,6 +46,19 @@ def _back_to_health(request: HttpRequest) -> HttpResponse:
     return redirect(reverse("sync:health") + (f"?{query}#failed" if query else "#failed"))
 
 
+def _duration(run: SyncRun) -> str:
+    if run.finished_at is None:
+        return "running"
+    seconds = max(0, round((run.finished_at - run.started_at).total_seconds()))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {seconds} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min"
+
+
 @never_cache
 @require_GET
 @admin_required
@@ -61,7 +75,9 @@ def health_page(request: HttpRequest) -> HttpResponse:
             "kind": kind,
             "code": code,
             "failed": selectors.outbox_failed_records(membership=membership, kind=kind, code=code),
-            "runs": selectors.sync_runs_recent(membership=membership),
+            "runs": [
+                {"run": run, "duration": _duration(run)} for run in selectors.sync_runs_recent(membership=membership)
+            ],
             "conflicts": selectors.sync_conflicts_recent(membership=membership, limit=20),
         }
     )

@@ -108,7 +108,7 @@ def test_the_health_page_shows_usage_queue_runs_and_failures(world, seeded):
     assert "Required fields are missing: [LastName]" in html
     assert "Map a last name (every Contact and Lead needs one)." in html
     assert "theirs" not in html
-    assert "42\xa0seconds" in html or "0\xa0minutes" in html
+    assert "42 s" in html
     assert reverse("activities:contact_page", args=[seeded["jane"].pk]) in html
 
 
