@@ -318,3 +318,12 @@ RELINTEL_CAPTURE_BATCH_SIZE = env_int("RELINTEL_CAPTURE_BATCH_SIZE", 1000, minim
 # worker's lease expires after it. Each run works at most RUN_SECONDS, then yields.
 RELINTEL_CAPTURE_LEASE_SECONDS = env_int("RELINTEL_CAPTURE_LEASE_SECONDS", 300, minimum=10)
 RELINTEL_CAPTURE_RUN_SECONDS = env_int("RELINTEL_CAPTURE_RUN_SECONDS", 60, minimum=5)
+
+# --- Salesforce sync --------------------------------------------------------------
+# Pending rows of one kind above which a backfill goes through Bulk API 2.0 instead of
+# sObject Collections; how long a worker's claim on outbox rows lasts (a killed
+# worker's rows are claimable again after it); pauses after Salesforce's limits.
+RELINTEL_SALESFORCE_BULK_THRESHOLD = env_int("RELINTEL_SALESFORCE_BULK_THRESHOLD", 2000, minimum=1)
+RELINTEL_SALESFORCE_CLAIM_LEASE_SECONDS = env_int("RELINTEL_SALESFORCE_CLAIM_LEASE_SECONDS", 300, minimum=10)
+RELINTEL_SALESFORCE_LIMIT_PAUSE_SECONDS = env_int("RELINTEL_SALESFORCE_LIMIT_PAUSE_SECONDS", 900, minimum=10)
+RELINTEL_SALESFORCE_CONCURRENCY_PAUSE_SECONDS = env_int("RELINTEL_SALESFORCE_CONCURRENCY_PAUSE_SECONDS", 60, minimum=1)
