@@ -116,6 +116,7 @@ def default_schema() -> dict[str, ObjectDef]:
             ),
             FieldDef("Email", "email", "Email", 80, id_lookup=True),
             FieldDef("Phone", "phone", "Business Phone", 40),
+            FieldDef("MobilePhone", "phone", "Mobile Phone", 40),
             FieldDef("Title", "string", "Title", 128),
             FieldDef(
                 "AccountId", "reference", "Account ID", 18, reference_to=("Account",), relationship_name="Account"
@@ -152,6 +153,7 @@ def default_schema() -> dict[str, ObjectDef]:
             FieldDef("Company", "string", "Company", 255, nillable=False),
             FieldDef("Email", "email", "Email", 80, id_lookup=True),
             FieldDef("Phone", "phone", "Phone", 40),
+            FieldDef("MobilePhone", "phone", "Mobile Phone", 40),
             FieldDef("Title", "string", "Title", 128),
             FieldDef("Website", "url", "Website", 255),
             FieldDef("Industry", "picklist", "Industry", 255, picklist=industries),

@@ -73,7 +73,8 @@ def test_a_title_changed_in_salesforce_comes_back_and_is_not_pushed_again(world,
     assert not open_entries(world.org).exists()
     run = SyncRun.objects.get(kind="pull")
     assert run.status == "succeeded"
-    assert run.api_calls >= 6  # a query and a deleted call per object
+    # A query per object at least; the deleted/ calls depend on how wide their window is yet.
+    assert run.api_calls >= 3
     assert link.events.filter(action="pulled").get().message.startswith(f"Pulled from Contact {link.salesforce_id}")
     # Nothing is owed: a push finds the record unchanged.
     services.outbox_enqueue(organization_id=world.org.pk, kind="contact", local_id=contact.pk)
