@@ -119,6 +119,7 @@ def test_a_locked_row_is_retried_later_and_then_succeeds(world, connected, emula
     assert entry.state == OutboxState.PENDING
     assert entry.attempts == 1
     assert entry.last_error_code == "UNABLE_TO_LOCK_ROW"
+    assert entry.next_attempt_at is not None
     assert entry.next_attempt_at > timezone.now()
     assert push_all(world.org).run is None  # not due yet
     OutboxEntry.objects.update(next_attempt_at=timezone.now())
