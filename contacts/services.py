@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from contacts import tasks
@@ -158,8 +159,7 @@ def company_delete(*, company: Company) -> None:
         organization_id=company.organization_id, kind="company", local_id=company.pk, operation="delete"
     )
     company.delete()
-    for contact in Contact.objects.filter(pk__in=contact_ids).prefetch_related("emails"):
-        contact_refresh_search(contact=contact)
+    _refresh_search_many(Contact.objects.filter(pk__in=contact_ids))
 
 
 # --- contacts ------------------------------------------------------------------
@@ -249,9 +249,13 @@ def _check_owner(*, membership: Membership, owner: User | None) -> None:
         raise ValidationError({"owner": ["The owner must be a member of your organization."]})
 
 
-def contact_refresh_search(*, contact: Contact) -> None:
+def _search_text_of(contact: Contact) -> str:
     emails = [e.email for e in contact.emails.all()]
-    text = search_text(contact.full_name, *emails, contact.company.name if contact.company else "")
+    return search_text(contact.full_name, *emails, contact.company.name if contact.company else "")
+
+
+def contact_refresh_search(*, contact: Contact) -> None:
+    text = _search_text_of(contact)
     if text != contact.search_text:
         contact.search_text = text
         Contact.objects.filter(pk=contact.pk).update(search_text=text)
@@ -422,12 +426,19 @@ def contact_match_company(*, contact: Contact) -> Company | None:
 @transaction.atomic
 def company_refresh_contacts_search(*, company: Company) -> int:
     """Re-derive the search text of every contact at ``company``; returns how many changed."""
-    changed = 0
-    for contact in Contact.objects.filter(company=company).select_related("company").prefetch_related("emails"):
-        before = contact.search_text
-        contact_refresh_search(contact=contact)
-        changed += before != contact.search_text
-    return changed
+    return _refresh_search_many(Contact.objects.filter(company=company))
+
+
+def _refresh_search_many(contacts: QuerySet[Contact]) -> int:
+    """``contact_refresh_search`` for many contacts: one read, one bulk write of those that changed."""
+    changed: list[Contact] = []
+    for contact in contacts.select_related("company").prefetch_related("emails"):
+        text = _search_text_of(contact)
+        if text != contact.search_text:
+            contact.search_text = text
+            changed.append(contact)
+    Contact.objects.bulk_update(changed, ["search_text"], batch_size=500)
+    return len(changed)
 
 
 @transaction.atomic
