@@ -80,6 +80,10 @@ class Interaction(models.Model):
         indexes = [
             models.Index(fields=["organization", "-occurred_at"], name="interaction_org_occurred"),
             models.Index(fields=["owner", "-occurred_at"], name="interaction_owner_occurred"),
+            # Replies owed and two-way detection look a thread's messages up.
+            models.Index(
+                fields=["organization", "thread_id"], condition=~Q(thread_id=""), name="interaction_org_thread"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -406,3 +410,54 @@ class LoggingAddress(models.Model):
 
     def __str__(self) -> str:
         return self.token
+
+
+class ScoringPolicy(models.Model):
+    """The organization's relationship-strength weights (see activities.scoring for the formula)."""
+
+    organization = models.OneToOneField(Organization, on_delete=models.CASCADE, related_name="scoring_policy")
+    meeting_weight = models.FloatField(default=6.0)
+    call_weight = models.FloatField(default=4.0)
+    two_way_email_weight = models.FloatField(default=2.0)
+    one_way_email_weight = models.FloatField(default=0.5)
+    note_weight = models.FloatField(default=0.0)
+    help_weight = models.FloatField(default=5.0, help_text="Each delivered help offer, given or received.")
+    half_life_days = models.PositiveIntegerField(default=90)
+    mass_mail_recipients = models.PositiveIntegerField(
+        default=10, help_text="Emails with more contacts than this are mass mail and ignored."
+    )
+    reply_owed_working_days = models.PositiveIntegerField(default=2)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "scoring policies"
+        constraints = [
+            models.CheckConstraint(condition=Q(half_life_days__gte=7), name="scoring_half_life_min"),
+            models.CheckConstraint(condition=Q(mass_mail_recipients__gte=2), name="scoring_mass_mail_min"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Scoring policy of {self.organization}"
+
+
+class ActivityRollup(models.Model):
+    """Interactions of one owner in one ISO week, by kind: what team dashboards read.
+
+    Derived and rebuildable; workers keep it current after interactions change, so a
+    dashboard reads a few hundred rows instead of aggregating a million.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    week = models.DateField(help_text="The Monday the week starts on.")
+    kind = models.CharField(max_length=10, choices=InteractionKind.choices)
+    count = models.PositiveIntegerField(default=0)
+    inbound = models.PositiveIntegerField(default=0)
+    outbound = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "week", "kind"], name="activity_rollup_unique")]
+        indexes = [models.Index(fields=["organization", "week"], name="activity_rollup_org_week")]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.week} {self.kind}: {self.count}"

@@ -234,6 +234,15 @@ class HelpOffer(models.Model):
         return self.status in OPEN_HELP_STATUSES
 
 
+class Band(models.TextChoices):
+    """How strong a relationship is, from its 0–100 strength (thresholds in activities.scoring)."""
+
+    STRONG = "strong", "Strong"
+    MEDIUM = "medium", "Medium"
+    WEAK = "weak", "Weak"
+    COLD = "cold", "Cold"
+
+
 class Relationship(models.Model):
     """One user × one contact, derived from interactions and help; rebuildable."""
 
@@ -252,17 +261,49 @@ class Relationship(models.Model):
     last_inbound_at = models.DateTimeField(null=True, blank=True)
     last_outbound_at = models.DateTimeField(null=True, blank=True)
     components = models.JSONField(default=dict, blank=True)
+    band = models.CharField(max_length=10, choices=Band.choices, default=Band.COLD)
+    # The band before the last change, and when it changed: "going cold" is a drop.
+    previous_band = models.CharField(max_length=10, choices=Band.choices, blank=True)
+    band_changed_at = models.DateTimeField(null=True, blank=True)
+    # The pair's own rhythm: the typical gap between interactions, in days (None until
+    # there are enough of them). Past ~2× its rhythm a relationship is going quiet.
+    rhythm_days = models.FloatField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "contact"], name="relationship_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "contact"], name="relationship_unique"),
+            models.CheckConstraint(condition=Q(strength__lte=100), name="relationship_strength_max_100"),
+        ]
         indexes = [
             models.Index(fields=["contact", "-strength"], name="relationship_contact_strength"),
             models.Index(fields=["organization", "user", "-strength"], name="relationship_user_strength"),
+            models.Index(fields=["organization", "user", "band"], name="relationship_user_band"),
         ]
 
     def __str__(self) -> str:
         return f"{self.user} ↔ {self.contact}: {self.strength}"
+
+
+class RelationshipChange(models.Model):
+    """A relationship entering a band (``from_band`` blank: a new relationship).
+
+    Written whenever a refresh or rebuild moves a pair's band, so dashboards can count
+    how relationships moved over a period without replaying history.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+    from_band = models.CharField(max_length=10, choices=Band.choices, blank=True)
+    to_band = models.CharField(max_length=10, choices=Band.choices)
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "user", "changed_at"], name="relchange_user_time")]
+
+    def __str__(self) -> str:
+        return f"{self.user} ↔ {self.contact}: {self.from_band or 'new'} → {self.to_band}"
 
 
 class DuplicateStatus(models.TextChoices):
@@ -289,3 +330,212 @@ class DuplicateCandidate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contact} ~ {self.other}"
+
+
+class IntroStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for the teammate"
+    ACCEPTED = "accepted", "Accepted"
+    DELIVERED = "delivered", "Introduced"
+    DECLINED = "declined", "Declined"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+OPEN_INTRO_STATUSES = (IntroStatus.PENDING, IntroStatus.ACCEPTED)
+
+
+class IntroRequest(models.Model):
+    """A rep asking a teammate for a warm introduction to ``target``.
+
+    ``via`` is the bridge for a two-hop path: a contact the teammate knows well who knows
+    the target. Delivered, it becomes help offers of kind ``intro`` on both ledgers
+    (``help_offer``: the introducer's).
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="intro_requests")
+    introducer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="intro_requests_received"
+    )
+    target = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="intro_requests")
+    via = models.ForeignKey(Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    message = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=IntroStatus.choices, default=IntroStatus.PENDING)
+    response = models.TextField(blank=True, help_text="The teammate's answer, e.g. why they declined.")
+    help_offer = models.ForeignKey(HelpOffer, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    responded_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["organization", "introducer", "status"], name="intro_introducer_status"),
+            models.Index(fields=["organization", "requester", "status"], name="intro_requester_status"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=IntroStatus.values), name="intro_status_valid"),
+            models.CheckConstraint(condition=~Q(requester=models.F("introducer")), name="intro_not_to_self"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.requester} asks {self.introducer} for {self.target}"
+
+
+class SuggestionStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    ACCEPTED = "accepted", "Accepted"
+    DISMISSED = "dismissed", "Dismissed"
+
+
+class IntroSuggestion(models.Model):
+    """Matchmaking: "introduce ``contact`` (who needs X) to ``other`` (who knows X)".
+
+    Suggested to ``user``, who knows both; accepting creates an intro help offer.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="intro_suggestions")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+    other = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(max_length=300)
+    score = models.FloatField(default=0)
+    status = models.CharField(max_length=10, choices=SuggestionStatus.choices, default=SuggestionStatus.OPEN)
+    help_offer = models.ForeignKey(HelpOffer, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "user", "status", "-score"], name="suggestion_user_open")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "contact", "other"], name="suggestion_unique"),
+            models.CheckConstraint(condition=~Q(contact=models.F("other")), name="suggestion_two_people"),
+            models.CheckConstraint(condition=Q(status__in=SuggestionStatus.values), name="suggestion_status_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Introduce {self.contact} to {self.other}"
+
+
+class NudgeState(models.TextChoices):
+    DONE = "done", "Done"
+    SNOOZED = "snoozed", "Snoozed"
+    DISMISSED = "dismissed", "Dismissed"
+
+
+class NudgeAction(models.Model):
+    """What a rep did with one item of their Today list.
+
+    Nudges themselves are computed on read; ``key`` names the item ("cold:<contact id>",
+    "reply:<interaction id>", "help:<offer id>", ...). A snoozed item comes back after
+    ``until``; done and dismissed ones stay gone until the underlying fact changes
+    (``fingerprint`` records the fact that was acted on).
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=100)
+    fingerprint = models.CharField(max_length=100, blank=True)
+    state = models.CharField(max_length=10, choices=NudgeState.choices)
+    until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="nudge_action_unique"),
+            models.CheckConstraint(condition=Q(state__in=NudgeState.values), name="nudge_state_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.state}"
+
+
+class TargetAccount(models.Model):
+    """A company on a team's (or, with no team, the organization's) target-account list."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+")
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "team", "company"], nulls_distinct=False, name="target_account_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Target: {self.company}"
+
+
+class ContactMerge(models.Model):
+    """One merge of ``merged`` into ``survivor``, with what moved, so it can be undone.
+
+    ``moved`` records every related row re-pointed (ids per table) and the survivor's
+    fields as they were before, so undo restores both contacts exactly.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    survivor = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+    merged = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+    performed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    moved = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "-created_at"], name="merge_org_created")]
+
+    def __str__(self) -> str:
+        return f"{self.merged} merged into {self.survivor}"
+
+
+class ImportFormat(models.TextChoices):
+    LINKEDIN = "linkedin", "LinkedIn connections (CSV)"
+    GOOGLE = "google", "Google Contacts (CSV)"
+    OUTLOOK = "outlook", "Outlook (CSV)"
+    CSV = "csv", "CSV with a column mapping"
+    VCARD = "vcard", "vCard"
+
+
+class ImportStatus(models.TextChoices):
+    PREVIEW = "preview", "Waiting for confirmation"
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Importing"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class ImportJob(models.Model):
+    """An uploaded contacts file: previewed first, written only when the user confirms."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    filename = models.CharField(max_length=255)
+    format = models.CharField(max_length=10, choices=ImportFormat.choices)
+    content = models.TextField(help_text="The decoded file, kept until the import finishes.")
+    column_mapping = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=10, choices=ImportStatus.choices, default=ImportStatus.PREVIEW)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    skipped_count = models.PositiveIntegerField(default=0)
+    # [{"line": 12, "field": "email", "message": "..."}], capped.
+    errors = models.JSONField(default=list, blank=True)
+    preview = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True, help_text="Why the whole import failed, in plain words.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "user", "-created_at"], name="import_user_created")]
+        constraints = [models.CheckConstraint(condition=Q(status__in=ImportStatus.values), name="import_status_valid")]
+
+    def __str__(self) -> str:
+        return f"Import {self.filename} ({self.get_status_display()})"

@@ -11,6 +11,7 @@ import hashlib
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from relintel.env import env_bool, env_int, env_list, env_str
@@ -287,6 +288,30 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "sync-push-due": {"task": "sync.tasks.sync_push_due", "schedule": 30.0},
     # Pulls Salesforce's changes to linked Accounts, Contacts and Leads (see sync.salesforce.pull).
     "sync-pull-due": {"task": "sync.tasks.sync_pull_due", "schedule": float(RELINTEL_SALESFORCE_PULL_SECONDS)},
+    # Strength decays with time even when nothing happens: re-score every relationship
+    # nightly (bands dropping are what "going cold" reads). See activities.scoring.
+    "relationships-rescore-nightly": {
+        "task": "activities.tasks.relationships_rescore_all",
+        "schedule": crontab(hour=2, minute=15),
+    },
+    # Activity rollups for the team dashboards, re-derived for the last weeks as a safety net
+    # behind the incremental updates.
+    "activity-rollups-nightly": {
+        "task": "activities.tasks.activity_rollups_refresh_all",
+        "schedule": crontab(hour=2, minute=45),
+    },
+    # "Introduce A to B" suggestions from contacts' needs and expertise.
+    "intro-suggestions-nightly": {
+        "task": "contacts.tasks.intro_suggestions_refresh_all",
+        "schedule": crontab(hour=3, minute=15),
+    },
+    # Reminders for help offers coming due.
+    "help-reminders-daily": {"task": "contacts.tasks.help_offer_reminders_send", "schedule": crontab(hour=7, minute=0)},
+    # The weekly digest: each rep's Today list by email, Monday morning.
+    "weekly-digest": {
+        "task": "relintel.dashboards.tasks.digest_send_weekly",
+        "schedule": crontab(hour=7, minute=30, day_of_week=1),
+    },
 }
 
 LOGGING = {
