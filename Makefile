@@ -18,7 +18,7 @@ RUN_DEBUG ?= 1
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/relintel
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: help install run test lint fmt lock clean bench-capture bench-sync
+.PHONY: help install run test lint fmt lock clean bench-capture bench-sync bench-web
 
 help:
 	@echo "make run      create .venv, install, migrate, seed the demo, start web + worker + beat"
@@ -29,6 +29,7 @@ help:
 	@echo "make lock     re-pin indirect dependencies into requirements/constraints.txt"
 	@echo "make bench-capture   capture throughput (mbox and IMAP) against parse-only baselines"
 	@echo "make bench-sync      Salesforce push: API calls per record against the floor, emulator backfill + incremental"
+	@echo "make bench-web       p50/p95 server time and SQL queries of the main pages on the large demo (100k contacts, 1M interactions)"
 
 # --- virtualenv ----------------------------------------------------------------
 $(PY):
@@ -82,6 +83,9 @@ bench-capture: $(STAMP)
 
 bench-sync: $(STAMP)
 	$(PY) benchmarks/sync.py
+
+bench-web: $(STAMP)
+	$(PY) benchmarks/web.py
 
 clean:
 	rm -rf staticfiles .pytest_cache .mypy_cache .ruff_cache
