@@ -11,6 +11,7 @@ import datetime
 import email.utils
 import getpass
 import hashlib
+import json
 import os
 import pwd
 import shutil
@@ -106,6 +107,9 @@ class Dovecot:
     port: int = field(default_factory=free_port)
     tls_port: int = field(default_factory=free_port)
     users: dict[str, str] = field(default_factory=lambda: dict(USERS))
+    # When set, dovecot also accepts XOAUTH2 / OAUTHBEARER and asks this URL (with the
+    # access token appended) who the token belongs to: an OAuth2 token-info endpoint.
+    oauth_tokeninfo_url: str | None = None
     process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -143,8 +147,8 @@ ssl = yes
 ssl_cert = <{cert}
 ssl_key = <{key}
 disable_plaintext_auth = no
-auth_mechanisms = plain login
-passdb {{
+auth_mechanisms = {self._mechanisms()}
+{self._oauth_passdb()}passdb {{
   driver = passwd-file
   args = scheme=PLAIN username_format=%u {self.root}/passwd
 }}
@@ -193,6 +197,21 @@ service stats {{
             self.stop()
             raise RuntimeError(f"dovecot did not start: {self.log()}") from None
         return self
+
+    def _mechanisms(self) -> str:
+        return "plain login xoauth2 oauthbearer" if self.oauth_tokeninfo_url else "plain login"
+
+    def _oauth_passdb(self) -> str:
+        if not self.oauth_tokeninfo_url:
+            return ""
+        (self.root / "oauth2.conf").write_text(
+            f"tokeninfo_url = {self.oauth_tokeninfo_url}\nusername_attribute = email\n"
+            "active_attribute = active\nactive_value = true\n"
+        )
+        # Only the OAuth mechanisms reach this passdb; passwords go to the passwd-file below.
+        return (
+            f"passdb {{\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n  args = {self.root}/oauth2.conf\n}}\n"
+        )
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
@@ -266,6 +285,62 @@ def dovecot() -> Iterator[Dovecot]:
         yield server
     finally:
         server.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+class TokenInfo:
+    """An OAuth2 token-info endpoint: ``GET /tokeninfo?access_token=<token>``.
+
+    Answers 200 with the token's owner (``{"email": …, "active": "true"}``) for a token in
+    ``tokens``, 401 otherwise; ``asked`` counts the lookups (dovecot's, not ours).
+    """
+
+    def __init__(self) -> None:
+        self.tokens: dict[str, str] = {}
+        self.asked = 0
+        info = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                info.asked += 1
+                token = self.path.partition("access_token=")[2]
+                owner = info.tokens.get(token)
+                body = (
+                    json.dumps({"email": owner, "active": "true"}) if owner else json.dumps({"error": "invalid_token"})
+                ).encode()
+                self.send_response(200 if owner else 401)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/tokeninfo?access_token="
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture(scope="module")
+def oauth_dovecot() -> Iterator[tuple[Dovecot, TokenInfo]]:
+    """A dovecot that takes XOAUTH2 logins, checked against a local token-info endpoint."""
+    info = TokenInfo()
+    root = Path(tempfile.mkdtemp(prefix="relintel-dovecot-oauth-"))
+    server = Dovecot(root=root, oauth_tokeninfo_url=info.url).start()
+    try:
+        yield server, info
+    finally:
+        server.stop()
+        info.stop()
         shutil.rmtree(root, ignore_errors=True)
 
 
