@@ -20,7 +20,7 @@ from activities.models import (
     ParticipantRole,
     Visibility,
 )
-from contacts.models import Contact, HelpDirection, HelpOffer, HelpStatus, Relationship
+from contacts.models import Band, Contact, HelpDirection, HelpOffer, HelpStatus, Relationship
 from relintel.accounts.models import Membership
 from sync import services as sync_services
 
@@ -273,7 +273,7 @@ def relationships_rebuild(*, organization_id: int) -> int:
     columns = (
         "organization_id, user_id, contact_id, strength, interaction_count, meeting_count, inbound_count, "
         "outbound_count, help_given_count, help_received_count, first_interaction_at, last_interaction_at, "
-        "last_inbound_at, last_outbound_at, components, updated_at"
+        "last_inbound_at, last_outbound_at, components, updated_at, band, previous_band"
     )
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {relationship} WHERE organization_id = %s", [organization_id])  # noqa: S608
@@ -289,7 +289,7 @@ def relationships_rebuild(*, organization_id: int) -> int:
                    MIN(i.occurred_at), MAX(i.occurred_at),
                    MAX(CASE WHEN i.direction = %s THEN i.occurred_at END),
                    MAX(CASE WHEN i.direction = %s THEN i.occurred_at END),
-                   %s, %s
+                   %s, %s, %s, ''
             FROM {participant} p JOIN {interaction} i ON i.id = p.interaction_id
             WHERE i.organization_id = %s AND i.owner_id IS NOT NULL AND p.contact_id IS NOT NULL
             GROUP BY i.owner_id, p.contact_id
@@ -303,6 +303,7 @@ def relationships_rebuild(*, organization_id: int) -> int:
                 Direction.OUTBOUND,
                 "{}",
                 now,
+                Band.COLD,
                 organization_id,
             ],
         )
@@ -312,7 +313,7 @@ def relationships_rebuild(*, organization_id: int) -> int:
             SELECT %s, h.user_id, h.contact_id, 0, 0, 0, 0, 0,
                    SUM(CASE WHEN h.direction = %s THEN 1 ELSE 0 END),
                    SUM(CASE WHEN h.direction = %s THEN 1 ELSE 0 END),
-                   NULL, NULL, NULL, NULL, %s, %s
+                   NULL, NULL, NULL, NULL, %s, %s, %s, ''
             FROM {help_offer} h
             WHERE h.organization_id = %s AND h.status = %s
             GROUP BY h.user_id, h.contact_id
@@ -325,6 +326,7 @@ def relationships_rebuild(*, organization_id: int) -> int:
                 HelpDirection.RECEIVED,
                 "{}",
                 now,
+                Band.COLD,
                 organization_id,
                 HelpStatus.DELIVERED,
             ],
