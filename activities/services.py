@@ -10,7 +10,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
 
-from activities import tasks
+from activities import rollups, tasks
 from activities.models import (
     Direction,
     Interaction,
@@ -124,6 +124,7 @@ def interaction_update(
     duration_minutes: int | object | None = _UNSET,
 ) -> Interaction:
     """Change the given fields only; ``duration_minutes=None`` clears the duration."""
+    left_week = rollups.interaction_user_week(interaction)  # its rollup week, before a date move
     for field, value in (("subject", subject), ("body", body)):
         if value is not None:
             setattr(interaction, field, value.strip())
@@ -137,7 +138,7 @@ def interaction_update(
         interaction.duration_minutes = duration_minutes  # type: ignore[assignment]
     interaction.full_clean()
     interaction.save()
-    _after_change(interaction=interaction, contact_ids=_contact_ids(interaction))
+    _after_change(interaction=interaction, contact_ids=_contact_ids(interaction), also_weeks=left_week)
     _enqueue_sync(interaction)
     return interaction
 
@@ -147,6 +148,9 @@ def interaction_delete(*, interaction: Interaction) -> None:
     contact_ids = _contact_ids(interaction)
     organization_id = interaction.organization_id
     _enqueue_sync(interaction, operation="delete")
+    rollups.activity_rollups_enqueue(
+        organization_id=organization_id, user_weeks=rollups.interaction_user_week(interaction)
+    )
     interaction.delete()
     transaction.on_commit(lambda: tasks.relationship_refresh.delay(organization_id, contact_ids))
 
@@ -168,13 +172,18 @@ def _contact_ids(interaction: Interaction) -> list[int]:
     )
 
 
-def _after_change(*, interaction: Interaction, contact_ids: list[int]) -> None:
+def _after_change(
+    *, interaction: Interaction, contact_ids: list[int], also_weeks: Sequence[rollups.UserWeek] = ()
+) -> None:
     latest = Contact.objects.filter(pk__in=contact_ids).filter(
         Q(last_interaction_at__isnull=True) | Q(last_interaction_at__lt=interaction.occurred_at)
     )
     latest.update(last_interaction_at=interaction.occurred_at)
     organization_id = interaction.organization_id
     transaction.on_commit(lambda: tasks.relationship_refresh.delay(organization_id, contact_ids))
+    rollups.activity_rollups_enqueue(
+        organization_id=organization_id, user_weeks=[*rollups.interaction_user_week(interaction), *also_weeks]
+    )
 
 
 @transaction.atomic

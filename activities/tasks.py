@@ -57,3 +57,31 @@ def contacts_touch_latest(organization_id: int, latest: list[list[object]], deri
     from activities.capture.ingest.records import contacts_latest_apply
 
     contacts_latest_apply(organization_id=organization_id, latest=latest, derive=derive or ())
+
+
+# --- rollups for the team dashboards (see activities/rollups.py) ----------------------
+
+
+@shared_task(
+    queue="insight", autoretry_for=(ConnectionError,), retry_backoff=True, retry_backoff_max=600, max_retries=5
+)
+def activity_rollups_refresh(organization_id: int, user_weeks: list[list[object]]) -> int:
+    """Re-derive the weekly rollups of these [user id, ISO Monday] pairs (idempotent)."""
+    import datetime
+
+    from activities.rollups import activity_rollups_refresh as refresh
+
+    pairs = [(int(str(user_id)), datetime.date.fromisoformat(str(week))) for user_id, week in user_weeks]
+    return refresh(organization_id=organization_id, user_weeks=pairs)
+
+
+@shared_task(queue="insight")
+def activity_rollups_refresh_all() -> int:
+    """Nightly: rebuild every organization's rollups, the safety net behind the incremental refreshes."""
+    from activities.rollups import activity_rollups_rebuild
+    from relintel.accounts.models import Organization
+
+    total = 0
+    for organization_id in Organization.objects.order_by("pk").values_list("pk", flat=True):
+        total += activity_rollups_rebuild(organization_id=organization_id)
+    return total

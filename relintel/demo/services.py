@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
 from activities.models import Interaction, Participant
+from activities.rollups import activity_rollups_rebuild
 from activities.services import relationships_rebuild
 from contacts.models import Company, CompanyDomain, Contact, ContactEmail, ContactPhone, HelpOffer, Relationship
 from contacts.normalize import search_text
@@ -247,6 +248,7 @@ def _build(
 
     relationships = relationships_rebuild(organization_id=org.pk)
     clock("relationships", relationships=relationships)
+    clock("activity rollups", rollups=activity_rollups_rebuild(organization_id=org.pk))
     return SeedResult(
         organization=org,
         users=len(people),

@@ -49,6 +49,20 @@ def contacts_touch(
     transaction.on_commit(enqueue)
 
 
+def rollups_touch(*, organization_id: int, moments: Iterable[tuple[int | None, datetime.datetime | None]]) -> None:
+    """After commit: refresh the weekly activity rollups of the batch's (owner, week) pairs.
+
+    ``moments``: (owner id, time) of every interaction the batch added, moved (old and new
+    time) or deleted; the task re-derives those weeks (see ``activities.rollups``).
+    """
+    from activities.rollups import activity_rollups_enqueue, week_of
+
+    activity_rollups_enqueue(
+        organization_id=organization_id,
+        user_weeks={(owner_id, week_of(when)) for owner_id, when in moments if owner_id is not None and when},
+    )
+
+
 def contacts_latest_apply(
     *, organization_id: int, latest: Iterable[Sequence[object]] = (), derive: Iterable[int] = ()
 ) -> None:

@@ -29,7 +29,7 @@ from activities.capture.ingest.content import (
 from activities.capture.ingest.context import capture_context_for, capture_policy_for
 from activities.capture.ingest.meetings import meeting_updates
 from activities.capture.ingest.people import contacts_from_activity
-from activities.capture.ingest.records import account_counts, contacts_touch, skip_row
+from activities.capture.ingest.records import account_counts, contacts_touch, rollups_touch, skip_row
 from activities.capture.ingest.rows import (
     InteractionRow,
     ParticipantRow,
@@ -79,6 +79,8 @@ class IngestResult:
 class _Stored:
     id: int
     version: str
+    owner_id: int | None = None  # with occurred_at: the rollup week a move or deletion leaves
+    occurred_at: datetime.datetime | None = None
 
 
 def capture_ingest(
@@ -339,6 +341,17 @@ def _ingest(
     result.contacts_created = len(created)
     touched_contacts |= set(created)
 
+    stored_by_id = {row.id: row for row in stored.values()}
+    rollups_touch(
+        organization_id=organization.pk,
+        moments=[(user.pk, item.occurred_at or now) for _, item, _ in new]
+        + [(stored_by_id[i].owner_id, stored_by_id[i].occurred_at) for i in doomed]
+        + [
+            (stored_by_id[i].owner_id, when)
+            for i, item in updates
+            for when in (stored_by_id[i].occurred_at, item.occurred_at or now)
+        ],
+    )
     if touched_contacts or latest:
         contacts_touch(organization_id=organization.pk, contact_ids=touched_contacts, latest=latest)
 
@@ -365,9 +378,13 @@ def _stored(*, organization: Organization, keys: set[Key]) -> dict[Key, _Stored]
             external_id__in=sorted({e for _, e in keys}),
         )
         .exclude(external_id="")
-        .values_list("id", "kind", "external_id", "external_version")
+        .values_list("id", "kind", "external_id", "external_version", "owner_id", "occurred_at")
     )
-    return {(kind, eid): _Stored(id=pk, version=v) for pk, kind, eid, v in rows if (kind, eid) in keys}
+    return {
+        (kind, eid): _Stored(id=pk, version=v, owner_id=owner_id, occurred_at=at)
+        for pk, kind, eid, v, owner_id, at in rows
+        if (kind, eid) in keys
+    }
 
 
 def _members(*, organization: Organization, user: User, addresses: set[str]) -> tuple[dict[str, int], int | None]:
