@@ -12,6 +12,30 @@ def relationship_refresh(organization_id: int, contact_ids: list[int]) -> int:
     return services.relationships_refresh(organization_id=organization_id, contact_ids=contact_ids)
 
 
+@shared_task(queue="insight")
+def relationships_rescore_all() -> int:
+    """Nightly (and "rescore now"): strength decays with time, so every organization is re-scored."""
+    from relintel.accounts.models import Organization
+
+    organization_ids = list(Organization.objects.order_by("pk").values_list("pk", flat=True))
+    for organization_id in organization_ids:
+        relationships_rescore.delay(organization_id)
+    return len(organization_ids)
+
+
+@shared_task(
+    queue="insight", autoretry_for=(ConnectionError,), retry_backoff=True, retry_backoff_max=600, max_retries=5
+)
+def relationships_rescore(organization_id: int) -> int:
+    """Rebuild one organization's relationships from scratch (idempotent)."""
+    from activities.relationships import relationships_rebuild
+    from relintel.accounts.models import Organization
+
+    if not Organization.objects.filter(pk=organization_id).exists():
+        return 0  # deleted since the fan-out
+    return relationships_rebuild(organization_id=organization_id)
+
+
 # --- capture ------------------------------------------------------------------------
 # One task per source: a broken mailbox only ever delays itself (see
 # activities/capture/sources/runner.py for the lease and the back-off).

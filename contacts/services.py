@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from celery import current_app
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -461,6 +462,18 @@ def _check_intro(*, contact: Contact, intro_contact: Contact | None, kind: str) 
         raise ValidationError({"intro_contact": ["An introduction connects two different people."]})
 
 
+def _refresh_relationship_after_commit(offer: HelpOffer) -> None:
+    """Delivered help counts in the relationship's strength: re-score the pair in a worker.
+
+    By task name: contacts may not import activities (imports point one way), and the
+    scoring lives there.
+    """
+    organization_id, contact_ids = offer.organization_id, [offer.contact_id]
+    transaction.on_commit(
+        lambda: current_app.send_task("activities.tasks.relationship_refresh", args=(organization_id, contact_ids))
+    )
+
+
 @transaction.atomic
 def help_offer_create(
     *,
@@ -495,6 +508,8 @@ def help_offer_create(
     offer.full_clean()
     offer.save()
     sync_services.outbox_enqueue(organization_id=offer.organization_id, kind="help_offer", local_id=offer.pk)
+    if offer.status == HelpStatus.DELIVERED:
+        _refresh_relationship_after_commit(offer)
     return offer
 
 
@@ -519,6 +534,8 @@ def help_offer_update(
     offer.full_clean()
     offer.save()
     sync_services.outbox_enqueue(organization_id=offer.organization_id, kind="help_offer", local_id=offer.pk)
+    if offer.status == HelpStatus.DELIVERED:  # whom they were introduced to shows in the explanation
+        _refresh_relationship_after_commit(offer)
     return offer
 
 
@@ -547,6 +564,8 @@ def help_offer_transition(*, offer: HelpOffer, status: str) -> HelpOffer:
     offer.full_clean()
     offer.save()
     sync_services.outbox_enqueue(organization_id=offer.organization_id, kind="help_offer", local_id=offer.pk)
+    if status == HelpStatus.DELIVERED:
+        _refresh_relationship_after_commit(offer)
     return offer
 
 
@@ -555,6 +574,8 @@ def help_offer_delete(*, offer: HelpOffer) -> None:
     sync_services.outbox_enqueue(
         organization_id=offer.organization_id, kind="help_offer", local_id=offer.pk, operation="delete"
     )
+    if offer.status == HelpStatus.DELIVERED:
+        _refresh_relationship_after_commit(offer)
     offer.delete()
 
 

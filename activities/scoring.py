@@ -1,0 +1,345 @@
+"""Relationship strength: a pure, explainable score for one user × one contact.
+
+No ORM here: plain data in, plain data out, so the incremental refresh and the full rebuild
+(activities.relationships) score with the very same function, and the rules are tested
+without a database (tests/activities/test_scoring.py).
+
+The formula
+-----------
+1. **What counts.** Every interaction the user owns with the contact, and every help offer
+   between them that was *delivered* (given or received). Emails to more than
+   ``mass_mail_recipients`` contacts are mass mail and ignored entirely; notes weigh
+   ``note_weight`` (0 by default: writing about someone is not talking to them); internal
+   interactions count nothing.
+2. **Weight by channel.** meeting (6) > call (4) > two-way email (2) > one-way email (0.5);
+   each delivered help offer, either way, weighs ``help_weight`` (5). An email is *two-way*
+   when its thread between the pair has mail in both directions (a reply); otherwise one-way.
+3. **Weight by direction.** What the contact started (inbound) counts in full; what we started
+   (outbound) counts ``OUTBOUND_FACTOR`` (0.8) of it: their effort is the better evidence.
+4. **Decay by age.** Each weight is multiplied by ``0.5 ** (age_days / half_life)``. The
+   half-life is the organization's (90 days by default), lengthened for long-standing
+   relationships: ``half_life × (1 + TENURE_BONUS × min(tenure_years, TENURE_CAP_YEARS))``,
+   i.e. up to twice as slow for a relationship of two years or more, so an old friend fades
+   more slowly than someone met last month.
+5. **Saturate to 0–100.** ``strength = round(100 × (1 − exp(−activity / SATURATION)))`` where
+   ``activity`` is the sum of the decayed weights. More recent activity always adds, with
+   diminishing returns.
+6. **Reciprocity required.** A relationship is reciprocal when the contact has ever written,
+   called or met (an inbound interaction, a two-way email, a meeting or a call) or helped us
+   (help received). A one-way relationship is capped at ``STRONG − 1``: outreach alone never
+   makes a strong relationship, and the explanation says so.
+7. **Bands.** strong ≥ 70, medium ≥ 40, weak ≥ 15, cold below (``BAND_THRESHOLDS``).
+
+Besides the strength, ``score_relationship`` returns the counts and dates the
+``Relationship`` row keeps, the pair's rhythm (median days between interactions, ``None``
+below three) and ``components``: the JSON-safe facts the contact page explains
+(``explain_components``), e.g. "strong: 14 two-way emails and 3 meetings in 90 days,
+last reply 4 days ago, you introduced them to Ana Ruiz".
+"""
+
+from __future__ import annotations
+
+import datetime
+import itertools
+import math
+import statistics
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+# Kinds and directions as the database stores them (activities.models), repeated here so
+# this module needs no Django import.
+EMAIL, MEETING, CALL, NOTE = "email", "meeting", "call", "note"
+INBOUND, OUTBOUND, INTERNAL = "inbound", "outbound", "internal"
+GIVEN, RECEIVED = "given", "received"
+
+STRONG, MEDIUM, WEAK, COLD = "strong", "medium", "weak", "cold"
+# (band, lowest strength in it), strongest first.
+BAND_THRESHOLDS: tuple[tuple[str, int], ...] = ((STRONG, 70), (MEDIUM, 40), (WEAK, 15), (COLD, 0))
+STRONG_MIN = BAND_THRESHOLDS[0][1]
+
+OUTBOUND_FACTOR = 0.8
+SATURATION = 20.0
+TENURE_BONUS = 0.5
+TENURE_CAP_YEARS = 2.0
+WINDOW_DAYS = 90  # "in 90 days" of the explanation
+RHYTHM_MIN_INTERACTIONS = 3
+MAX_INTRODUCED_NAMES = 3
+
+
+@dataclass(frozen=True)
+class ScoringWeights:
+    """The organization's tunable part (activities.models.ScoringPolicy)."""
+
+    meeting: float = 6.0
+    call: float = 4.0
+    two_way_email: float = 2.0
+    one_way_email: float = 0.5
+    note: float = 0.0
+    help: float = 5.0
+    half_life_days: float = 90.0
+    mass_mail_recipients: int = 10
+
+    @classmethod
+    def from_policy(cls, policy: Any) -> ScoringWeights:
+        """From a ScoringPolicy row (or anything with its attribute names)."""
+        return cls(
+            meeting=policy.meeting_weight,
+            call=policy.call_weight,
+            two_way_email=policy.two_way_email_weight,
+            one_way_email=policy.one_way_email_weight,
+            note=policy.note_weight,
+            help=policy.help_weight,
+            half_life_days=float(policy.half_life_days),
+            mass_mail_recipients=policy.mass_mail_recipients,
+        )
+
+
+class InteractionFact(NamedTuple):
+    """One interaction between the user and the contact, as scoring sees it.
+
+    A named tuple rather than a dataclass: a rebuild makes millions of them.
+    """
+
+    kind: str
+    direction: str
+    occurred_at: datetime.datetime
+    thread_id: str = ""
+    contacts: int = 1  # how many contacts took part (mass mail detection)
+
+
+class HelpFact(NamedTuple):
+    """One delivered help offer between the user and the contact."""
+
+    direction: str  # GIVEN (we helped them) or RECEIVED (they helped us)
+    delivered_at: datetime.datetime
+    intro_name: str = ""  # for an introduction we gave: whom we introduced them to
+
+
+@dataclass(frozen=True)
+class Score:
+    strength: int
+    band: str
+    interaction_count: int
+    meeting_count: int
+    inbound_count: int
+    outbound_count: int
+    help_given_count: int
+    help_received_count: int
+    first_interaction_at: datetime.datetime | None
+    last_interaction_at: datetime.datetime | None
+    last_inbound_at: datetime.datetime | None
+    last_outbound_at: datetime.datetime | None
+    rhythm_days: float | None
+    components: dict[str, Any] = field(default_factory=dict)
+
+
+def band_for(strength: int) -> str:
+    for band, lowest in BAND_THRESHOLDS:
+        if strength >= lowest:
+            return band
+    return COLD
+
+
+def _age_days(now: datetime.datetime, when: datetime.datetime) -> float:
+    # Something dated in the future (a meeting next week) counts as happening now.
+    return max(0.0, (now - when).total_seconds() / 86400.0)
+
+
+def effective_half_life(weights: ScoringWeights, tenure_days: float) -> float:
+    years = min(max(tenure_days, 0.0) / 365.0, TENURE_CAP_YEARS)
+    return weights.half_life_days * (1.0 + TENURE_BONUS * years)
+
+
+def two_way_threads(facts: Iterable[InteractionFact]) -> set[str]:
+    """Threads with email in both directions between the pair."""
+    directions: dict[str, set[str]] = {}
+    for fact in facts:
+        if fact.kind == EMAIL and fact.thread_id:
+            directions.setdefault(fact.thread_id, set()).add(fact.direction)
+    return {thread for thread, seen in directions.items() if {INBOUND, OUTBOUND} <= seen}
+
+
+def score_relationship(
+    facts: Sequence[InteractionFact],
+    help_facts: Sequence[HelpFact],
+    *,
+    now: datetime.datetime,
+    weights: ScoringWeights,
+) -> Score:
+    """Score one pair from all its interactions and delivered help (any order)."""
+    mass = [f for f in facts if f.kind == EMAIL and f.contacts > weights.mass_mail_recipients]
+    kept = [f for f in facts if not (f.kind == EMAIL and f.contacts > weights.mass_mail_recipients)]
+    threads = two_way_threads(kept)
+    times = sorted(f.occurred_at for f in kept)
+    help_times = [h.delivered_at for h in help_facts]
+    first_seen = min(times[:1] + help_times, default=None)
+    tenure_days = _age_days(now, first_seen) if first_seen else 0.0
+    half_life = effective_half_life(weights, tenure_days)
+
+    window_start = now - datetime.timedelta(days=WINDOW_DAYS)
+    recent = {"two_way_emails": 0, "one_way_emails": 0, "emails_sent": 0, "meetings": 0, "calls": 0, "notes": 0}
+    # math.fsum over the parts: exactly rounded, so the order the facts come in never matters.
+    parts: list[float] = []
+    reciprocal = False
+    inbound = outbound = meetings = 0
+    last_in: datetime.datetime | None = None
+    last_out: datetime.datetime | None = None
+    for fact in kept:
+        two_way = fact.kind == EMAIL and fact.thread_id in threads
+        if fact.kind == MEETING:
+            base = weights.meeting
+            meetings += 1
+        elif fact.kind == CALL:
+            base = weights.call
+        elif fact.kind == EMAIL:
+            base = weights.two_way_email if two_way else weights.one_way_email
+        else:
+            base = weights.note
+        if fact.direction == INBOUND:
+            inbound += 1
+            last_in = fact.occurred_at if last_in is None else max(last_in, fact.occurred_at)
+            factor = 1.0
+        elif fact.direction == OUTBOUND:
+            outbound += 1
+            last_out = fact.occurred_at if last_out is None else max(last_out, fact.occurred_at)
+            factor = OUTBOUND_FACTOR
+        else:
+            factor = 0.0
+        if fact.kind != NOTE and (fact.direction == INBOUND or fact.kind in (MEETING, CALL) or two_way):
+            reciprocal = True
+        parts.append(base * factor * 0.5 ** (_age_days(now, fact.occurred_at) / half_life))
+        if fact.occurred_at >= window_start:
+            if fact.kind == EMAIL:
+                recent["two_way_emails" if two_way else "one_way_emails"] += 1
+                if not two_way and fact.direction == OUTBOUND:
+                    recent["emails_sent"] += 1
+            else:
+                recent[{MEETING: "meetings", CALL: "calls"}.get(fact.kind, "notes")] += 1
+
+    given = [h for h in help_facts if h.direction == GIVEN]
+    received = [h for h in help_facts if h.direction == RECEIVED]
+    for h in help_facts:
+        parts.append(weights.help * 0.5 ** (_age_days(now, h.delivered_at) / half_life))
+    if received:
+        reciprocal = True
+    activity = math.fsum(parts)
+
+    strength = round(100.0 * (1.0 - math.exp(-max(activity, 0.0) / SATURATION)))
+    capped = False
+    if not reciprocal and strength >= STRONG_MIN:
+        strength, capped = STRONG_MIN - 1, True
+    strength = max(0, min(100, strength))
+    introduced = sorted({h.intro_name for h in given if h.intro_name})[:MAX_INTRODUCED_NAMES]
+    last_at = times[-1] if times else None
+    components: dict[str, Any] = {
+        "activity": round(activity, 3),
+        "recency_days": round(_age_days(now, last_at), 1) if last_at else None,
+        "frequency_90d": sum(recent.values()),
+        "reciprocal": reciprocal,
+        "capped_one_way": capped,
+        "reciprocity": round(inbound / (inbound + outbound), 3) if inbound + outbound else None,
+        "meetings_90d": recent["meetings"],
+        "calls_90d": recent["calls"],
+        "two_way_emails_90d": recent["two_way_emails"],
+        "one_way_emails_90d": recent["one_way_emails"],
+        "emails_sent_unanswered_90d": recent["emails_sent"],
+        "help_given": len(given),
+        "help_received": len(received),
+        "introduced": introduced,
+        "mass_mail_ignored": len(mass),
+        "half_life_days": round(half_life, 1),
+        "tenure_days": round(tenure_days),
+        "last_reply_at": last_in.isoformat() if last_in else None,
+    }
+    return Score(
+        strength=strength,
+        band=band_for(strength),
+        interaction_count=len(kept),
+        meeting_count=meetings,
+        inbound_count=inbound,
+        outbound_count=outbound,
+        help_given_count=len(given),
+        help_received_count=len(received),
+        first_interaction_at=times[0] if times else None,
+        last_interaction_at=last_at,
+        last_inbound_at=last_in,
+        last_outbound_at=last_out,
+        rhythm_days=rhythm(times),
+        components=components,
+    )
+
+
+def rhythm(times: Sequence[datetime.datetime]) -> float | None:
+    """The pair's typical gap: the median of the days between consecutive interactions."""
+    if len(times) < RHYTHM_MIN_INTERACTIONS:
+        return None
+    ordered = sorted(times)
+    gaps = [(b - a).total_seconds() / 86400.0 for a, b in itertools.pairwise(ordered)]
+    return round(statistics.median(gaps), 2)
+
+
+# --- the explanation -------------------------------------------------------------------
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _join(parts: Sequence[str]) -> str:
+    if len(parts) <= 1:
+        return "".join(parts)
+    return ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def _ago(days: float) -> str:
+    whole = int(days)
+    if whole <= 0:
+        return "today"
+    if whole == 1:
+        return "yesterday"
+    return f"{whole} days ago"
+
+
+def explain(score: Score, *, now: datetime.datetime) -> str:
+    return explain_components(score.band, score.components, now=now)
+
+
+def explain_components(band: str, components: Mapping[str, Any], *, now: datetime.datetime) -> str:
+    """The sentence the contact page shows: the band, then why.
+
+    Reads only the stored ``components`` (and ``now`` for "4 days ago"), so a page explains
+    a row without re-scoring it.
+    """
+    if not components:
+        return f"{band}: nothing to go on yet."
+    c = components
+    counts = [
+        _plural(c.get("two_way_emails_90d", 0), "two-way email") if c.get("two_way_emails_90d") else "",
+        _plural(c.get("meetings_90d", 0), "meeting") if c.get("meetings_90d") else "",
+        _plural(c.get("calls_90d", 0), "call") if c.get("calls_90d") else "",
+        _plural(c.get("one_way_emails_90d", 0), "one-way email") if c.get("one_way_emails_90d") else "",
+    ]
+    parts = []
+    listed = [p for p in counts if p]
+    parts.append(f"{_join(listed)} in {WINDOW_DAYS} days" if listed else f"nothing in the last {WINDOW_DAYS} days")
+    last_reply = c.get("last_reply_at")
+    if last_reply:
+        days = _age_days(now, datetime.datetime.fromisoformat(last_reply))
+        parts.append(f"last reply {_ago(days)}")
+    elif not c.get("reciprocal") and c.get("recency_days") is not None:
+        parts.append("no reply yet")
+    if c.get("help_given"):
+        parts.append(f"you helped them {_times(c['help_given'])}")
+    if c.get("help_received"):
+        parts.append(f"they helped you {_times(c['help_received'])}")
+    if c.get("introduced"):
+        parts.append("you introduced them to " + _join(list(c["introduced"])))
+    sentence = f"{band}: " + ", ".join(parts)
+    if not c.get("reciprocal"):
+        sentence += "; one-way so far, and outreach alone never makes a strong relationship"
+    return sentence + "."
+
+
+def _times(n: int) -> str:
+    return {1: "once", 2: "twice"}.get(n, f"{n} times")
