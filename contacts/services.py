@@ -466,12 +466,22 @@ def _refresh_relationship_after_commit(offer: HelpOffer) -> None:
     """Delivered help counts in the relationship's strength: re-score the pair in a worker.
 
     By task name: contacts may not import activities (imports point one way), and the
-    scoring lives there.
+    scoring lives there. Through the registered task when this process has it (so eager
+    mode applies), else sent by name to the workers, which always have it.
     """
     organization_id, contact_ids = offer.organization_id, [offer.contact_id]
-    transaction.on_commit(
-        lambda: current_app.send_task("activities.tasks.relationship_refresh", args=(organization_id, contact_ids))
-    )
+
+    def enqueue() -> None:
+        task = current_app.tasks.get(_RELATIONSHIP_REFRESH_TASK)
+        if task is not None:
+            task.delay(organization_id, contact_ids)
+        else:
+            current_app.send_task(_RELATIONSHIP_REFRESH_TASK, args=(organization_id, contact_ids))
+
+    transaction.on_commit(enqueue)
+
+
+_RELATIONSHIP_REFRESH_TASK = "activities.tasks.relationship_refresh"
 
 
 @transaction.atomic
@@ -574,8 +584,7 @@ def help_offer_delete(*, offer: HelpOffer) -> None:
     sync_services.outbox_enqueue(
         organization_id=offer.organization_id, kind="help_offer", local_id=offer.pk, operation="delete"
     )
-    if offer.status == HelpStatus.DELIVERED:
-        _refresh_relationship_after_commit(offer)
+    _refresh_relationship_after_commit(offer)
     offer.delete()
 
 
