@@ -121,6 +121,8 @@ def ours(world):
         "company_id": company.pk,
         "interaction_id": interaction.pk,
         "offer_id": offer.pk,
+        # A Today item of the rep's ("<kind>:<id>"): acting on it or undoing is theirs alone.
+        "nudge_key": f"help:{offer.pk}",
         "membership_id": world.rep.pk,
         "team_id": world.team_a.pk,
         "invitation_id": invitation.pk,

@@ -1,4 +1,4 @@
-"""Reads for the rep's Today page and the manager's team page.
+"""Reads for the rep's home page (its Today list is in ``today``) and the manager's team page.
 
 Every query is bounded (a ``LIMIT`` or an aggregate over an indexed range) so the pages
 stay fast at 100,000 contacts and 1,000,000 interactions; none grows with the data.
@@ -16,13 +16,10 @@ from django.utils import timezone
 
 from activities.models import Interaction, InteractionKind, Participant, Visibility
 from activities.selectors import visibility_filter
-from contacts.models import OPEN_HELP_STATUSES, HelpDirection, HelpOffer, HelpStatus, Relationship
-from contacts.selectors import help_offers_for
+from contacts.models import OPEN_HELP_STATUSES, HelpDirection, HelpOffer, HelpStatus
 from relintel.accounts.models import Membership, Role, Team
 from relintel.accounts.selectors import organization_teams, team_get
 
-QUIET_AFTER = datetime.timedelta(days=30)
-DUE_SOON = datetime.timedelta(days=7)
 ACTIVITY_WINDOW = datetime.timedelta(days=30)
 DELIVERED_WINDOW = datetime.timedelta(days=90)
 LIST_LIMIT = 10
@@ -34,61 +31,10 @@ def _people(qs: QuerySet[Interaction]) -> QuerySet[Interaction]:
     )
 
 
-@dataclass(frozen=True)
-class Today:
-    today: datetime.date
-    overdue: list[HelpOffer]
-    due_soon: list[HelpOffer]
-    recent: list[Interaction]
-    going_quiet: list[Relationship]
-
-
-def my_help_due(*, membership: Membership, today: datetime.date) -> tuple[list[HelpOffer], list[HelpOffer]]:
-    """The member's open offers that are overdue, and those due in the next seven days."""
-    mine = help_offers_for(membership=membership).filter(
-        user_id=membership.user_id, direction=HelpDirection.GIVEN, status__in=OPEN_HELP_STATUSES
-    )
-    overdue = list(mine.filter(due_date__lt=today).order_by("due_date", "id")[:LIST_LIMIT])
-    due_soon = list(
-        mine.filter(due_date__gte=today, due_date__lte=today + DUE_SOON).order_by("due_date", "id")[:LIST_LIMIT]
-    )
-    return overdue, due_soon
-
-
 def my_recent_interactions(*, membership: Membership, limit: int = LIST_LIMIT) -> list[Interaction]:
     """The member's own interactions, newest first (their own are always visible to them)."""
     qs = Interaction.objects.filter(organization_id=membership.organization_id, owner_id=membership.user_id)
     return list(_people(qs).order_by("-occurred_at", "-id")[:limit])
-
-
-def going_quiet(
-    *, membership: Membership, now: datetime.datetime | None = None, limit: int = LIST_LIMIT
-) -> list[Relationship]:
-    """People the member talked to most but not for a month: the relationships going cold."""
-    now = now or timezone.now()
-    return list(
-        Relationship.objects.filter(
-            organization_id=membership.organization_id,
-            user_id=membership.user_id,
-            interaction_count__gt=0,
-            last_interaction_at__lt=now - QUIET_AFTER,
-            contact__merged_into__isnull=True,
-        )
-        .select_related("contact", "contact__company")
-        .order_by("-interaction_count", "-last_interaction_at", "id")[:limit]
-    )
-
-
-def rep_today(*, membership: Membership) -> Today:
-    today = timezone.localdate()
-    overdue, due_soon = my_help_due(membership=membership, today=today)
-    return Today(
-        today=today,
-        overdue=overdue,
-        due_soon=due_soon,
-        recent=my_recent_interactions(membership=membership),
-        going_quiet=going_quiet(membership=membership),
-    )
 
 
 # --- the team page ------------------------------------------------------------------------

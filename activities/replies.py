@@ -1,0 +1,303 @@
+"""Replies owed: inbound email from a contact that the rep has not answered after N working days.
+
+An email is owed a reply when it is an inbound email from a contact, owned by the rep
+(captured from their mailbox) or addressed to them, older than N working days (Mon–Fri)
+and younger than the look-back window, and the rep has sent no email in the same thread
+since (or, for an email without a thread id, no email to that contact since). Automated
+and bulk mail is skipped at capture already; anything that slipped in (a no-reply sender,
+a message to many people) is excluded here too.
+
+Every query is bounded: the rep's own emails come from the ``(owner, -occurred_at)``
+index over a window of days, the reply check from the ``(organization, thread_id)`` index.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from typing import Any
+
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Concat
+
+from activities.models import Direction, Interaction, InteractionKind, Participant, ParticipantRole, ScoringPolicy
+
+LOOK_BACK = datetime.timedelta(days=30)
+DEFAULT_WORKING_DAYS = 2
+# Local parts of senders nobody replies to (a no-reply address that slipped past capture).
+AUTOMATED_SENDERS = ("noreply", "no-reply", "no_reply", "donotreply", "do-not-reply", "mailer-daemon", "postmaster")
+# The working week: Monday (0) to Friday (4).
+WEEKEND = (5, 6)
+
+
+# --- working days (pure) ----------------------------------------------------------------------
+
+
+def is_working_day(day: datetime.date) -> bool:
+    return day.weekday() not in WEEKEND
+
+
+def working_days_before(moment: datetime.datetime, days: int) -> datetime.datetime:
+    """The moment ``days`` working days before ``moment``, at the same time of day.
+
+    Weekend days are stepped over without counting: on a Tuesday, two working days ago
+    is the Friday before. An email received before that moment has waited ``days``
+    full working days. ``days`` of 0 is ``moment`` itself.
+    """
+    if days < 0:
+        raise ValueError("days must not be negative")
+    current = moment
+    remaining = days
+    while remaining:
+        current -= datetime.timedelta(days=1)
+        if is_working_day(current.date()):
+            remaining -= 1
+    return current
+
+
+def working_days_between(start: datetime.date, end: datetime.date) -> int:
+    """Working days after ``start`` up to and including ``end`` (0 when ``end`` is not later)."""
+    if end <= start:
+        return 0
+    full_weeks, extra = divmod((end - start).days, 7)
+    count = full_weeks * 5
+    for offset in range(1, extra + 1):
+        if is_working_day(start + datetime.timedelta(days=full_weeks * 7 + offset)):
+            count += 1
+    return count
+
+
+# --- the policy --------------------------------------------------------------------------------
+
+
+def reply_policy(*, organization_id: int) -> tuple[int, int]:
+    """(working days before a reply is owed, recipients above which an email is mass mail).
+
+    Read without writing: an organization that never tuned its policy gets the defaults.
+    """
+    row = (
+        ScoringPolicy.objects.filter(organization_id=organization_id)
+        .values_list("reply_owed_working_days", "mass_mail_recipients")
+        .first()
+    )
+    if row is None:
+        defaults = ScoringPolicy()
+        return defaults.reply_owed_working_days, defaults.mass_mail_recipients
+    return row
+
+
+# --- the queries -------------------------------------------------------------------------------
+
+
+def _automated_sender() -> Q:
+    rule = Q()
+    for local in AUTOMATED_SENDERS:
+        rule |= Q(address__istartswith=f"{local}@") | Q(address__istartswith=f"{local}+")
+    return rule
+
+
+def _candidates(
+    *, organization_id: int, now: datetime.datetime, working_days: int, max_recipients: int
+) -> QuerySet[Interaction]:
+    """Inbound emails from a contact, in the window, not automated, with no later reply.
+
+    Not yet narrowed to a rep: the caller adds the owner (or addressee) filter so that
+    the index on ``(owner, -occurred_at)`` bounds the scan.
+    """
+    cutoff = working_days_before(now, working_days)
+    senders = Participant.objects.filter(
+        interaction_id=OuterRef("pk"), role=ParticipantRole.FROM, contact__isnull=False
+    ).exclude(contact__merged_into__isnull=False)
+    automated = Participant.objects.filter(interaction_id=OuterRef("pk"), role=ParticipantRole.FROM).filter(
+        _automated_sender()
+    )
+    crowd = (
+        Participant.objects.filter(interaction_id=OuterRef("pk"))
+        .order_by()
+        .values("interaction_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    # A thread is owed one reply, counted from the contact's latest message in it.
+    later_inbound = Interaction.objects.filter(
+        organization_id=OuterRef("organization_id"),
+        thread_id=OuterRef("thread_id"),
+        kind=InteractionKind.EMAIL,
+        direction=Direction.INBOUND,
+        occurred_at__gt=OuterRef("occurred_at"),
+    )
+    return (
+        Interaction.objects.filter(
+            organization_id=organization_id,
+            kind=InteractionKind.EMAIL,
+            direction=Direction.INBOUND,
+            occurred_at__gte=now - LOOK_BACK,
+            occurred_at__lt=cutoff,
+        )
+        .filter(Exists(senders))
+        .exclude(Exists(automated))
+        .exclude(~Q(thread_id="") & Q(Exists(later_inbound)))
+        .annotate(recipients=Subquery(crowd, output_field=IntegerField()))
+        # The sender counts as one participant besides the recipients.
+        .exclude(recipients__gt=max_recipients + 1)
+        .annotate(
+            sender_contact_id=Subquery(senders.order_by("id").values("contact_id")[:1]),
+            sender_name=Subquery(senders.order_by("id").values("contact__full_name")[:1]),
+        )
+    )
+
+
+def _not_replied_by(qs: QuerySet[Interaction], *, rep: int | str) -> QuerySet[Interaction]:
+    """Drop emails the rep answered: a later email of theirs in the thread, or to the sender.
+
+    ``rep`` is a user id, or the name of the outer row's field holding it (for counts).
+    """
+    # Inside the reply subquery (depth 1) and the sender check nested in it (depth 2).
+    near: Any = OuterRef(rep) if isinstance(rep, str) else rep
+    far: Any = OuterRef(OuterRef(rep)) if isinstance(rep, str) else rep
+    later_in_thread = Interaction.objects.filter(
+        organization_id=OuterRef("organization_id"),
+        thread_id=OuterRef("thread_id"),
+        kind=InteractionKind.EMAIL,
+        direction__in=(Direction.OUTBOUND, Direction.INTERNAL),
+        occurred_at__gt=OuterRef("occurred_at"),
+    ).filter(
+        Q(owner_id=near)
+        | Q(Exists(Participant.objects.filter(interaction_id=OuterRef("pk"), user_id=far, role=ParticipantRole.FROM)))
+    )
+    later_to_sender = Participant.objects.filter(
+        contact_id=OuterRef("sender_contact_id"),
+        interaction__organization_id=OuterRef("organization_id"),
+        interaction__kind=InteractionKind.EMAIL,
+        interaction__direction=Direction.OUTBOUND,
+        interaction__occurred_at__gt=OuterRef("occurred_at"),
+    ).filter(
+        Q(interaction__owner_id=near)
+        | Q(
+            Exists(
+                Participant.objects.filter(
+                    interaction_id=OuterRef("interaction_id"), user_id=far, role=ParticipantRole.FROM
+                )
+            )
+        )
+    )
+    return qs.exclude(~Q(thread_id="") & Q(Exists(later_in_thread))).exclude(
+        Q(thread_id="") & Q(Exists(later_to_sender))
+    )
+
+
+def _owed_to(*, base: QuerySet[Interaction], user_id: int) -> tuple[QuerySet[Interaction], QuerySet[Interaction]]:
+    """The rep's own captured emails, and those a teammate owns that were addressed to the rep."""
+    owned = _not_replied_by(base.filter(owner_id=user_id), rep=user_id)
+    addressed = _not_replied_by(
+        base.exclude(owner_id=user_id).filter(
+            Exists(
+                Participant.objects.filter(
+                    interaction_id=OuterRef("pk"), user_id=user_id, role__in=(ParticipantRole.TO, ParticipantRole.CC)
+                )
+            )
+        ),
+        rep=user_id,
+    )
+    return owned, addressed
+
+
+def _thread_key(interaction: Interaction) -> str:
+    return interaction.thread_id or f"#{interaction.pk}"
+
+
+def replies_owed(
+    *,
+    organization_id: int,
+    user_id: int,
+    now: datetime.datetime,
+    working_days: int | None = None,
+    limit: int = 10,
+    hidden: Q | None = None,
+) -> list[Interaction]:
+    """The rep's emails owed a reply, longest wait first; one per thread (its latest message).
+
+    Each carries ``sender_contact_id`` and ``sender_name``. ``hidden`` is excluded in the
+    query (the Today page passes what the rep snoozed or dismissed, so the limit counts
+    what shows).
+    """
+    policy_days, max_recipients = reply_policy(organization_id=organization_id)
+    days = policy_days if working_days is None else working_days
+    base = _candidates(organization_id=organization_id, now=now, working_days=days, max_recipients=max_recipients)
+    if hidden is not None:
+        base = base.exclude(hidden)
+    owned, addressed = _owed_to(base=base, user_id=user_id)
+    rows = list(owned.order_by("occurred_at", "id")[:limit]) + list(addressed.order_by("occurred_at", "id")[:limit])
+    rows.sort(key=lambda i: (i.occurred_at, i.pk))
+    seen: set[str] = set()
+    result = []
+    for interaction in rows:
+        key = _thread_key(interaction)
+        if key not in seen:
+            seen.add(key)
+            result.append(interaction)
+    return result[:limit]
+
+
+def replies_owed_counts(
+    *,
+    organization_id: int,
+    user_ids: Sequence[int],
+    now: datetime.datetime,
+    working_days: int | None = None,
+) -> dict[int, int]:
+    """Threads owed a reply per rep (every rep of ``user_ids`` is a key), in three queries.
+
+    Counts ignore what each rep snoozed or dismissed on their Today page: a manager sees
+    the replies actually outstanding.
+    """
+    counts = dict.fromkeys(user_ids, 0)
+    if not user_ids:
+        return counts
+    policy_days, max_recipients = reply_policy(organization_id=organization_id)
+    days = policy_days if working_days is None else working_days
+    base = _candidates(organization_id=organization_id, now=now, working_days=days, max_recipients=max_recipients)
+    thread = Case(
+        When(thread_id="", then=Concat(Value("#"), Cast("id", CharField()))),
+        default=F("thread_id"),
+        output_field=CharField(),
+    )
+    owned = (
+        _not_replied_by(base.filter(owner_id__in=list(user_ids)), rep="owner_id")
+        .values("owner_id")
+        .annotate(n=Count(thread, distinct=True))
+        .order_by()
+    )
+    for row in owned:
+        counts[row["owner_id"]] += row["n"]
+    # Addressed to a rep but owned by someone else: the join names the rep it was sent to.
+    addressed = (
+        _not_replied_by(
+            base.filter(
+                participants__user_id__in=list(user_ids),
+                participants__role__in=(ParticipantRole.TO, ParticipantRole.CC),
+            )
+            .annotate(rep_id=F("participants__user_id"))
+            .exclude(owner_id=F("rep_id")),
+            rep="rep_id",
+        )
+        .values("rep_id")  # type: ignore[misc]  # an annotation django-stubs cannot see
+        .annotate(n=Count(thread, distinct=True))
+        .order_by()
+    )
+    for row in addressed:
+        counts[row["rep_id"]] += row["n"]
+    return counts

@@ -1,0 +1,82 @@
+"""Acting on a Today item: resolve its key to something the member may act on, then record.
+
+"Done" means something different per kind, so it is spelled out here:
+- a reply owed: "Replied" (e.g. answered from a phone); hidden for good;
+- help promised: "Delivered": the help offer moves to delivered (the same transition as
+  the help pages), which also takes it off the list; it cannot be undone from Today;
+- going cold: "Reached out"; hidden until the relationship's facts change (a new band
+  drop, or silence again after the next interaction);
+- introductions asked of me and suggested introductions have no "done": they are answered
+  through their own flow (accept, decline, deliver; accept or dismiss the suggestion).
+Snooze and dismiss work for every kind.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from contacts import nudges
+from contacts.models import HelpStatus, NudgeAction, NudgeState
+from contacts.services import help_offer_transition
+from relintel.accounts.models import Membership
+from relintel.dashboards import today
+
+ACTIONS = {"done": NudgeState.DONE, "snooze": NudgeState.SNOOZED, "dismiss": NudgeState.DISMISSED}
+
+
+@dataclass(frozen=True)
+class NudgeOutcome:
+    item: today.NudgeItem
+    action: NudgeAction
+    # Whether undo puts things back as they were (not after delivering help).
+    undoable: bool
+
+    @property
+    def message(self) -> str:
+        if self.action.state == NudgeState.SNOOZED and self.action.until is not None:
+            local = timezone.localtime(self.action.until)
+            return f"Snoozed until {local:%a %-d %b, %H:%M}."
+        if self.action.state == NudgeState.DISMISSED:
+            return "Dismissed."
+        return f"{self.item.done_label or 'Done'}."
+
+
+@transaction.atomic
+def nudge_act(
+    *, membership: Membership, key: str, action: str, snooze: str = "tomorrow", now: datetime.datetime | None = None
+) -> NudgeOutcome:
+    """Done, snooze or dismiss the item ``key`` (404 when it names nothing of the member's)."""
+    now = now or timezone.now()
+    if action not in ACTIONS:
+        raise ValidationError({"action": [f"“{action}” is not an action: use done, snooze or dismiss."]})
+    item = today.nudge_get(membership=membership, key=key, now=now)
+    undoable = True
+    if action == "done":
+        if item.kind in (today.INTRO, today.SUGGESTION):
+            raise ValidationError(
+                {"action": ["An introduction is answered through its own flow (accept, decline or deliver)."]}
+            )
+        if item.kind == today.HELP:
+            help_offer_transition(offer=item.obj, status=HelpStatus.DELIVERED)
+            undoable = False
+    recorded = nudges.nudge_action_record(
+        membership=membership,
+        key=item.key,
+        state=ACTIONS[action],
+        fingerprint=item.fingerprint,
+        snooze=snooze,
+        now=now,
+    )
+    return NudgeOutcome(item=item, action=recorded, undoable=undoable)
+
+
+def nudge_undo(*, membership: Membership, key: str, now: datetime.datetime | None = None) -> today.NudgeItem:
+    """Show the item ``key`` again (404 when it names nothing of the member's)."""
+    item = today.nudge_get(membership=membership, key=key, now=now)
+    nudges.nudge_action_clear(membership=membership, key=item.key)
+    return item

@@ -1,0 +1,216 @@
+"""Replies owed: working days, threads, automated and bulk mail, the look-back window, counts."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from activities.models import Direction, ScoringPolicy
+from activities.replies import replies_owed, replies_owed_counts, working_days_before, working_days_between
+from tests.dashboards.makers import email
+from tests.factories import ContactFactory
+
+UTC = datetime.UTC
+# A Wednesday noon: two working days ago is Monday noon.
+WEDNESDAY = datetime.datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+def ago(days: float) -> datetime.datetime:
+    return WEDNESDAY - datetime.timedelta(days=days)
+
+
+# --- working days (no database) ------------------------------------------------------------------
+
+
+def test_two_working_days_before_a_wednesday_is_the_monday():
+    assert working_days_before(WEDNESDAY, 2) == datetime.datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+
+def test_working_days_before_steps_over_the_weekend():
+    tuesday = datetime.datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
+    assert working_days_before(tuesday, 2) == datetime.datetime(2026, 11, 20, 9, 30, tzinfo=UTC)  # Friday
+
+
+def test_working_days_before_from_a_saturday_counts_friday_first():
+    saturday = datetime.datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
+    assert working_days_before(saturday, 1) == datetime.datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
+
+
+def test_zero_working_days_is_now_and_negative_is_refused():
+    assert working_days_before(WEDNESDAY, 0) == WEDNESDAY
+    with pytest.raises(ValueError, match="negative"):
+        working_days_before(WEDNESDAY, -1)
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "expected"),
+    [
+        (datetime.date(2026, 11, 20), datetime.date(2026, 11, 24), 2),  # Fri → Tue
+        (datetime.date(2026, 11, 21), datetime.date(2026, 11, 23), 1),  # Sat → Mon
+        (datetime.date(2026, 11, 23), datetime.date(2026, 11, 23), 0),
+        (datetime.date(2026, 11, 23), datetime.date(2026, 12, 7), 10),  # two weeks
+        (datetime.date(2026, 11, 25), datetime.date(2026, 11, 20), 0),  # end before start
+    ],
+)
+def test_working_days_between_counts_weekdays_after_start(start, end, expected):
+    assert working_days_between(start, end) == expected
+
+
+# --- replies_owed ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def grace(world):
+    return ContactFactory(organization=world.org, full_name="Grace Hopper", first_name="Grace", last_name="Hopper")
+
+
+def owed(world, member=None, **kwargs):
+    member = member or world.rep
+    return replies_owed(organization_id=world.org.pk, user_id=member.user_id, now=WEDNESDAY, **kwargs)
+
+
+def test_an_unanswered_email_older_than_two_working_days_is_owed(world, grace):
+    mail = email(world.rep, grace, at=ago(2.5), subject="Pricing?")
+    result = owed(world)
+    assert [m.pk for m in result] == [mail.pk]
+    assert result[0].sender_name == "Grace Hopper"
+    assert result[0].sender_contact_id == grace.pk
+
+
+def test_an_email_younger_than_the_working_days_is_not_owed_yet(world, grace):
+    email(world.rep, grace, at=ago(1.5))
+    assert owed(world) == []
+
+
+def test_friday_mail_is_not_owed_on_monday_but_is_on_tuesday(world, grace):
+    friday = datetime.datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
+    email(world.rep, grace, at=friday)
+    monday = datetime.datetime(2026, 11, 23, 16, 0, tzinfo=UTC)
+    tuesday = datetime.datetime(2026, 11, 24, 16, 0, tzinfo=UTC)
+    assert replies_owed(organization_id=world.org.pk, user_id=world.rep.user_id, now=monday) == []
+    assert len(replies_owed(organization_id=world.org.pk, user_id=world.rep.user_id, now=tuesday)) == 1
+
+
+def test_the_organizations_policy_sets_the_working_days(world, grace):
+    email(world.rep, grace, at=ago(2.5))
+    ScoringPolicy.objects.create(organization=world.org, reply_owed_working_days=5)
+    assert owed(world) == []
+    assert len(owed(world, working_days=1)) == 1
+
+
+def test_reading_the_policy_does_not_write_one(world, grace):
+    owed(world)
+    assert not ScoringPolicy.objects.filter(organization=world.org).exists()
+
+
+def test_a_later_reply_in_the_same_thread_settles_it(world, grace):
+    email(world.rep, grace, at=ago(6), thread="<t1>")
+    email(world.rep, grace, at=ago(5), thread="<t1>", direction=Direction.OUTBOUND)
+    assert owed(world) == []
+
+
+def test_a_reply_in_another_thread_does_not_settle_a_threaded_email(world, grace):
+    mail = email(world.rep, grace, at=ago(6), thread="<t1>")
+    email(world.rep, grace, at=ago(5), thread="<t2>", direction=Direction.OUTBOUND)
+    assert [m.pk for m in owed(world)] == [mail.pk]
+
+
+def test_an_earlier_outbound_email_does_not_count_as_a_reply(world, grace):
+    mail = email(world.rep, grace, at=ago(6), thread="<t1>")
+    email(world.rep, grace, at=ago(7), thread="<t1>", direction=Direction.OUTBOUND)
+    assert [m.pk for m in owed(world)] == [mail.pk]
+
+
+def test_a_teammates_reply_in_the_thread_does_not_settle_mine(world, grace):
+    mail = email(world.rep, grace, at=ago(6), thread="<t1>")
+    email(world.teammate, grace, at=ago(5), thread="<t1>", direction=Direction.OUTBOUND)
+    assert [m.pk for m in owed(world)] == [mail.pk]
+
+
+def test_without_a_thread_any_later_email_to_the_contact_settles_it(world, grace):
+    email(world.rep, grace, at=ago(6))
+    email(world.rep, grace, at=ago(4), direction=Direction.OUTBOUND, subject="Different subject")
+    assert owed(world) == []
+
+
+def test_one_item_per_thread_the_newest_message(world, grace):
+    email(world.rep, grace, at=ago(8), thread="<t1>")
+    newest = email(world.rep, grace, at=ago(6), thread="<t1>")
+    assert [m.pk for m in owed(world)] == [newest.pk]
+
+
+def test_a_new_message_in_the_thread_restarts_the_clock(world, grace):
+    email(world.rep, grace, at=ago(8), thread="<t1>")
+    email(world.rep, grace, at=ago(0.5), thread="<t1>", subject="Any news?")
+    assert owed(world) == []
+
+
+def test_no_reply_senders_and_crowded_emails_are_excluded(world, grace):
+    email(world.rep, grace, at=ago(5), sender_address="no-reply@vendor.example")
+    email(world.rep, grace, at=ago(5), extra_recipients=15)
+    kept = email(world.rep, grace, at=ago(5), extra_recipients=3)
+    assert [m.pk for m in owed(world)] == [kept.pk]
+
+
+def test_email_from_an_unknown_address_is_not_owed(world):
+    email(world.rep, None, at=ago(5), sender_address="stranger@nowhere.example")
+    assert owed(world) == []
+
+
+def test_emails_older_than_the_look_back_window_are_left_alone(world, grace):
+    email(world.rep, grace, at=ago(45))
+    assert owed(world) == []
+
+
+def test_outbound_and_other_reps_emails_are_not_mine_to_answer(world, grace):
+    email(world.rep, grace, at=ago(5), direction=Direction.OUTBOUND)
+    email(world.teammate, grace, at=ago(5))
+    assert owed(world) == []
+    assert len(owed(world, member=world.teammate)) == 1
+
+
+def test_an_email_a_teammate_captured_that_was_addressed_to_me_is_owed_by_me(world, grace):
+    mail = email(world.rep, grace, at=ago(5), owner=world.teammate, thread="<shared>")
+    assert [m.pk for m in owed(world)] == [mail.pk]
+
+
+def test_oldest_wait_first_and_bounded_by_the_limit(world, grace):
+    mails = [email(world.rep, grace, at=ago(3 + i), thread=f"<t{i}>") for i in range(6)]
+    result = owed(world, limit=4)
+    assert [m.pk for m in result] == [m.pk for m in reversed(mails[2:])]
+
+
+def test_outsiders_emails_never_show(world, grace):
+    stranger = ContactFactory(organization=world.other_org)
+    email(world.outsider, stranger, at=ago(5))
+    assert owed(world) == []
+
+
+# --- counts for the team dashboard ---------------------------------------------------------------
+
+
+def test_counts_per_rep_in_a_constant_number_of_queries(world, grace):
+    email(world.rep, grace, at=ago(5), thread="<a>")
+    email(world.rep, grace, at=ago(4), thread="<a>")  # same thread: one
+    email(world.rep, grace, at=ago(5))
+    email(world.teammate, grace, at=ago(5), thread="<b>")
+    email(world.teammate, grace, at=ago(5), thread="<c>")
+    email(world.teammate, grace, at=ago(4), thread="<c>", direction=Direction.OUTBOUND)
+    email(world.other_rep, grace, at=ago(5), owner=world.manager, thread="<d>")
+    users = [world.rep.user_id, world.teammate.user_id, world.other_rep.user_id, world.admin.user_id]
+    with CaptureQueriesContext(connection) as queries:
+        counts = replies_owed_counts(organization_id=world.org.pk, user_ids=users, now=WEDNESDAY)
+    assert counts == {
+        world.rep.user_id: 2,
+        world.teammate.user_id: 1,
+        world.other_rep.user_id: 1,
+        world.admin.user_id: 0,
+    }
+    assert len(queries.captured_queries) == 3
+
+
+def test_counts_of_no_one_are_empty(world):
+    assert replies_owed_counts(organization_id=world.org.pk, user_ids=[], now=WEDNESDAY) == {}
