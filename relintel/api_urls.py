@@ -9,6 +9,7 @@ from activities.capture.api import CaptureAccountViewSet, CapturePolicyView, Exc
 from activities.capture.upload_api import CaptureUploadViewSet
 from contacts.api import CompanyViewSet, ContactViewSet, HelpOfferViewSet
 from relintel import api_schema  # noqa: F401 - registers the token scheme with the schema generator
+from relintel.dashboards.today_api import NudgeActionView, NudgeListView
 from sync.api import (
     SalesforceConnectionDisconnectView,
     SalesforceConnectionTestView,
@@ -31,6 +32,8 @@ router.register("salesforce-outbox", SalesforceOutboxViewSet, basename="salesfor
 
 urlpatterns = [
     path("v1/capture-policy/", CapturePolicyView.as_view(), name="capture-policy"),
+    path("v1/nudges/", NudgeListView.as_view(), name="nudge-list"),
+    path("v1/nudges/<str:nudge_key>/actions/", NudgeActionView.as_view(), name="nudge-actions"),
     path("v1/salesforce-connection/", SalesforceConnectionView.as_view(), name="salesforce-connection"),
     path("v1/salesforce-connection/test/", SalesforceConnectionTestView.as_view(), name="salesforce-connection-test"),
     path(
