@@ -9,6 +9,7 @@ from activities.capture.api import CaptureAccountViewSet, CapturePolicyView, Exc
 from activities.capture.upload_api import CaptureUploadViewSet
 from contacts.api import CompanyViewSet, ContactViewSet, HelpOfferViewSet
 from relintel import api_schema  # noqa: F401 - registers the token scheme with the schema generator
+from relintel.dashboards.team_api import TargetAccountViewSet, TeamDashboardView
 from relintel.dashboards.today_api import NudgeActionView, NudgeListView
 from sync.api import (
     SalesforceConnectionDisconnectView,
@@ -29,9 +30,11 @@ router.register("exclusions", ExclusionViewSet, basename="exclusion")
 router.register("skipped-messages", SkippedMessageViewSet, basename="skipped-message")
 router.register("capture-uploads", CaptureUploadViewSet, basename="capture-upload")
 router.register("salesforce-outbox", SalesforceOutboxViewSet, basename="salesforce-outbox")
+router.register("target-accounts", TargetAccountViewSet, basename="target-account")
 
 urlpatterns = [
     path("v1/capture-policy/", CapturePolicyView.as_view(), name="capture-policy"),
+    path("v1/dashboards/team/", TeamDashboardView.as_view(), name="dashboard-team"),
     path("v1/nudges/", NudgeListView.as_view(), name="nudge-list"),
     path("v1/nudges/<str:nudge_key>/actions/", NudgeActionView.as_view(), name="nudge-actions"),
     path("v1/salesforce-connection/", SalesforceConnectionView.as_view(), name="salesforce-connection"),

@@ -144,7 +144,17 @@ def ours(world):
         "pk:salesforce-outbox": _our_outbox_entry(world, contact.pk),
         "kind": "contact",
         "local_id": contact.pk,
+        # A target account on team A's list (the team dashboard's target-account management).
+        "target_id": _our_target_account(world, company),
+        "pk:target-account": _our_target_account(world, company),
     }
+
+
+def _our_target_account(world, company) -> int:
+    from contacts.models import TargetAccount
+
+    target, _ = TargetAccount.objects.get_or_create(organization=world.org, team=world.team_a, company=company)
+    return target.pk
 
 
 def _our_outbox_entry(world, contact_id: int) -> int:

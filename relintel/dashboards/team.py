@@ -1,0 +1,257 @@
+"""Reads for the manager's team dashboard: per rep and per team, over a chosen period.
+
+Every figure comes from a bounded query whose count does not depend on the data:
+
+* interactions by kind per week from ``ActivityRollup`` (members × weeks × kinds rows,
+  never the interactions themselves);
+* relationships by band now: one index-only count on ``relationship_user_band``;
+* how they moved and new relationships: ``RelationshipChange`` over the period's range of
+  the ``relchange_user_time`` index;
+* the give-first index (``contacts.givefirst``) and replies owed (``activities.replies``);
+* accounts at risk and target-account coverage (``relintel.dashboards.team_accounts``).
+
+Private interactions count in their owner's numbers; their content is never read here.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Sum
+from django.utils import timezone
+
+from activities.models import ActivityRollup, InteractionKind
+from contacts.givefirst import GiveFirstFigures, give_first_index, give_first_total
+from contacts.models import Band, Relationship, RelationshipChange
+from relintel.accounts.models import Membership, Team
+from relintel.dashboards.selectors import _team_for
+from relintel.dashboards.team_accounts import BAND_RANK, AtRisk, TargetCoverage, accounts_at_risk, target_coverage
+from relintel.dashboards.team_period import Period
+
+KINDS: list[tuple[str, str]] = list(InteractionKind.choices)
+BANDS: list[tuple[str, str]] = list(Band.choices)  # strongest first
+MEMBER_LIMIT = 200
+
+
+@dataclass
+class MemberFigures:
+    membership: Membership
+    by_kind: dict[str, int] = field(default_factory=dict)
+    bands: dict[str, int] = field(default_factory=dict)
+    moved_up: int = 0
+    moved_down: int = 0
+    new: int = 0
+    give: GiveFirstFigures = field(default_factory=GiveFirstFigures)
+    replies_owed: int | None = None
+
+    @property
+    def name(self) -> str:
+        return self.membership.user.display_name
+
+    @property
+    def interactions(self) -> int:
+        return sum(self.by_kind.values())
+
+    @property
+    def kind_counts(self) -> list[int]:
+        return [self.by_kind.get(value, 0) for value, _ in KINDS]
+
+    @property
+    def band_counts(self) -> list[int]:
+        return [self.bands.get(value, 0) for value, _ in BANDS]
+
+    @property
+    def relationships(self) -> int:
+        return sum(self.bands.values())
+
+
+@dataclass
+class TeamFigures:
+    team: Team | None
+    teams: list[Team]
+    period: Period
+    members: list[MemberFigures] = field(default_factory=list)
+    weekly: dict[tuple[datetime.date, str], int] = field(default_factory=dict)  # (Monday, kind) → count
+    at_risk: AtRisk | None = None
+    targets: list[TargetCoverage] = field(default_factory=list)
+    replies_available: bool = False
+
+    @property
+    def weeks(self) -> list[datetime.date]:
+        return self.period.weeks
+
+    @property
+    def kinds(self) -> list[tuple[str, str]]:
+        return KINDS
+
+    @property
+    def bands(self) -> list[tuple[str, str]]:
+        return BANDS
+
+    @property
+    def user_ids(self) -> list[int]:
+        return [m.membership.user_id for m in self.members]
+
+    def week_counts(self, kind: str) -> list[int]:
+        return [self.weekly.get((week, kind), 0) for week in self.weeks]
+
+    @property
+    def kind_totals(self) -> list[int]:
+        return [sum(m.by_kind.get(value, 0) for m in self.members) for value, _ in KINDS]
+
+    @property
+    def interactions(self) -> int:
+        return sum(m.interactions for m in self.members)
+
+    @property
+    def band_totals(self) -> list[int]:
+        return [sum(m.bands.get(value, 0) for m in self.members) for value, _ in BANDS]
+
+    @property
+    def moved_up(self) -> int:
+        return sum(m.moved_up for m in self.members)
+
+    @property
+    def moved_down(self) -> int:
+        return sum(m.moved_down for m in self.members)
+
+    @property
+    def new(self) -> int:
+        return sum(m.new for m in self.members)
+
+    @property
+    def give(self) -> GiveFirstFigures:
+        return give_first_total(m.give for m in self.members)
+
+    @property
+    def replies_owed(self) -> int:
+        return sum(m.replies_owed or 0 for m in self.members)
+
+
+def team_choose(*, membership: Membership, team_id: int | None) -> tuple[Team | None, list[Team]]:
+    """The team a manager (their own) or an admin (any of the organization) is looking at."""
+    return _team_for(membership=membership, team_id=team_id)
+
+
+def team_members(*, membership: Membership, team: Team) -> list[Membership]:
+    return list(
+        Membership.objects.filter(organization_id=membership.organization_id, team=team, is_active=True)
+        .select_related("user")
+        .order_by("user__full_name", "user__email")[:MEMBER_LIMIT]
+    )
+
+
+def weekly_activity(
+    *, organization_id: int, user_ids: list[int], period: Period
+) -> tuple[dict[tuple[datetime.date, str], int], dict[int, dict[str, int]]]:
+    """Team counts per (week, kind), and each member's counts per kind, from the rollups."""
+    weeks = period.weeks
+    rows = ActivityRollup.objects.filter(
+        organization_id=organization_id, user_id__in=user_ids, week__gte=weeks[0], week__lte=weeks[-1]
+    )
+    weekly = {(r["week"], r["kind"]): r["n"] for r in rows.values("week", "kind").annotate(n=Sum("count")).order_by()}
+    per_member: dict[int, dict[str, int]] = defaultdict(dict)
+    for r in rows.values("user_id", "kind").annotate(n=Sum("count")).order_by():
+        per_member[r["user_id"]][r["kind"]] = r["n"]
+    return weekly, per_member
+
+
+def bands_now(*, organization_id: int, user_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Each member's relationships by band: an index-only count on (organization, user, band)."""
+    out: dict[int, dict[str, int]] = defaultdict(dict)
+    rows = (
+        Relationship.objects.filter(organization_id=organization_id, user_id__in=user_ids)
+        .values("user_id", "band")
+        .annotate(n=Count("*"))
+        .order_by()
+    )
+    for r in rows:
+        out[r["user_id"]][r["band"]] = r["n"]
+    return out
+
+
+def band_moves(*, organization_id: int, user_ids: list[int], period: Period) -> dict[int, tuple[int, int, int]]:
+    """Each member's (moved up, moved down, new) relationship band changes in the period."""
+    rows = (
+        RelationshipChange.objects.filter(
+            organization_id=organization_id,
+            user_id__in=user_ids,
+            changed_at__gte=period.start,
+            changed_at__lt=period.end,
+        )
+        .values("user_id", "from_band", "to_band")
+        .annotate(n=Count("*"))
+        .order_by()
+    )
+    out: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for r in rows:
+        counts = out[r["user_id"]]
+        if not r["from_band"]:
+            counts[2] += r["n"]
+        elif BAND_RANK.get(r["to_band"], 0) > BAND_RANK.get(r["from_band"], 0):
+            counts[0] += r["n"]
+        elif BAND_RANK.get(r["to_band"], 0) < BAND_RANK.get(r["from_band"], 0):
+            counts[1] += r["n"]
+    return {user_id: (c[0], c[1], c[2]) for user_id, c in out.items()}
+
+
+def replies_owed(*, organization_id: int, user_ids: list[int], now: datetime.datetime) -> dict[int, int] | None:
+    """Threads owed a reply per member now (``None`` where that module is not installed)."""
+    try:
+        from activities.replies import replies_owed_counts
+    except ImportError:  # pragma: no cover - the module ships with the product
+        return None
+    return replies_owed_counts(organization_id=organization_id, user_ids=user_ids, now=now)
+
+
+def team_figures(
+    *,
+    membership: Membership,
+    team_id: int | None,
+    period: Period,
+    now: datetime.datetime | None = None,
+    sections: frozenset[str] | None = None,
+) -> TeamFigures:
+    """Everything the team dashboard shows (or only ``sections`` of it, for one CSV).
+
+    Sections: ``activity``, ``relationships``, ``givefirst``, ``replies``, ``at_risk``, ``targets``.
+    """
+    now = now or timezone.now()
+    team, teams = team_choose(membership=membership, team_id=team_id)
+    figures = TeamFigures(team=team, teams=teams, period=period)
+    if team is None:
+        return figures
+
+    def wanted(name: str) -> bool:
+        return sections is None or name in sections
+
+    org = membership.organization_id
+    rows = {m.user_id: MemberFigures(membership=m) for m in team_members(membership=membership, team=team)}
+    figures.members = list(rows.values())
+    ids = list(rows)
+    if wanted("activity"):
+        figures.weekly, per_member = weekly_activity(organization_id=org, user_ids=ids, period=period)
+        for user_id, by_kind in per_member.items():
+            rows[user_id].by_kind = by_kind
+    if wanted("relationships"):
+        for user_id, bands in bands_now(organization_id=org, user_ids=ids).items():
+            rows[user_id].bands = bands
+        for user_id, (up, down, new) in band_moves(organization_id=org, user_ids=ids, period=period).items():
+            rows[user_id].moved_up, rows[user_id].moved_down, rows[user_id].new = up, down, new
+    if wanted("givefirst"):
+        gave = give_first_index(organization_id=org, user_ids=ids, start=period.start, end=period.end)
+        for user_id, give in gave.items():
+            rows[user_id].give = give
+    if wanted("replies"):
+        owed = replies_owed(organization_id=org, user_ids=ids, now=now)
+        figures.replies_available = owed is not None
+        for user_id, n in (owed or {}).items():
+            if user_id in rows:
+                rows[user_id].replies_owed = n
+    if wanted("at_risk"):
+        figures.at_risk = accounts_at_risk(organization_id=org, user_ids=ids, period=period)
+    if wanted("targets"):
+        figures.targets = target_coverage(organization_id=org, team=team, user_ids=ids)
+    return figures
