@@ -193,6 +193,8 @@ WHITENOISE_USE_FINDERS = DEBUG
 
 # --- email -------------------------------------------------------------------
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Relintel <relintel@localhost>")
+# Where the site is reached from outside: links in emails (the weekly digest) start with it.
+RELINTEL_BASE_URL = env_str("RELINTEL_BASE_URL", "http://localhost:8000")
 EMAIL_HOST = env_str("EMAIL_HOST", "")
 if EMAIL_HOST:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
