@@ -1,19 +1,13 @@
-"""The rep's Today list: one selector per nudge rule, computed on read.
+"""The nudge rules, one selector each, and the whole Today list; one item by its key.
 
 Rules: replies owed, help promised and due, relationships going cold, introductions
-teammates asked of me, and suggested introductions. Each item has a stable ``key``
-("<kind>:<id>") and a ``fingerprint`` of the fact it is about. A ``NudgeAction`` hides an
-item: a snoozed one until its ``until``, a done or dismissed one until the fact changes
-(the fingerprint stored with the action no longer matches). The hiding is part of each
-rule's query, so every list is one bounded, indexed query and its limit counts what shows.
+teammates asked of me, and suggested introductions. Each is one bounded, indexed query
+that already leaves out what the member snoozed, did or dismissed.
 """
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
 
 from django.db.models import (
     CharField,
@@ -22,7 +16,6 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
-    Func,
     OuterRef,
     Q,
     QuerySet,
@@ -44,143 +37,33 @@ from contacts.models import (
     IntroRequest,
     IntroStatus,
     IntroSuggestion,
-    NudgeAction,
-    NudgeState,
     Relationship,
     SuggestionStatus,
 )
 from relintel.accounts.models import Membership
-
-LIST_LIMIT = 10
-DUE_SOON = datetime.timedelta(days=7)
-# A band drop is news for two weeks; after that the relationship is simply weaker.
-DROP_WINDOW = datetime.timedelta(days=14)
-# Past twice its own rhythm a relationship is going quiet, but never sooner than a week.
-RHYTHM_FACTOR = 2
-MIN_QUIET = datetime.timedelta(days=7)
-
-REPLY, HELP, COLD, INTRO, SUGGESTION = "reply", "help", "cold", "intro", "suggestion"
-KIND_ORDER = (REPLY, HELP, COLD, INTRO, SUGGESTION)
-KIND_LABELS = {
-    REPLY: "Replies owed",
-    HELP: "Help you promised",
-    COLD: "Going cold",
-    INTRO: "Introductions asked of you",
-    SUGGESTION: "Introductions you could make",
-}
-EMPTY_TEXT = {
-    REPLY: "No one is waiting for an answer from you.",
-    HELP: "Nothing promised is due this week. Who could you help today?",
-    COLD: "No relationship is going cold. Well kept.",
-    INTRO: "No teammate is waiting for an introduction from you.",
-    SUGGESTION: "No introductions to suggest right now.",
-}
-# What "done" means per kind; kinds without one are answered through their own flow.
-DONE_LABELS = {REPLY: "Replied", HELP: "Delivered", COLD: "Reached out"}
-
-# Bands from strongest to weakest: "dropped" means the previous band comes earlier.
-_BAND_RANK = [Band.STRONG, Band.MEDIUM, Band.WEAK, Band.COLD]
-
-
-@dataclass(frozen=True)
-class NudgeItem:
-    kind: str
-    key: str
-    fingerprint: str
-    title: str
-    reason: str
-    obj: Any
-    contact_id: int | None = None
-    # When the fact began (an email received, a band dropped, a request made), or a due date.
-    since: datetime.datetime | None = None
-    due: datetime.date | None = None
-    overdue: bool = False
-
-    @property
-    def object_id(self) -> int:
-        return int(self.key.split(":", 1)[1])
-
-    @property
-    def done_label(self) -> str:
-        return DONE_LABELS.get(self.kind, "")
-
-
-@dataclass(frozen=True)
-class NudgeGroup:
-    kind: str
-    items: list[NudgeItem]
-    more: bool = False  # there were more than the page shows
-
-    @property
-    def label(self) -> str:
-        return KIND_LABELS[self.kind]
-
-    @property
-    def empty_text(self) -> str:
-        return EMPTY_TEXT[self.kind]
-
-
-@dataclass(frozen=True)
-class TodayList:
-    now: datetime.datetime
-    groups: list[NudgeGroup] = field(default_factory=list)
-
-    @property
-    def total(self) -> int:
-        return sum(len(g.items) for g in self.groups)
-
-    @property
-    def items(self) -> list[NudgeItem]:
-        return [item for group in self.groups for item in group.items]
-
-
-# --- hiding ------------------------------------------------------------------------------------
-
-
-def _epoch(name: str) -> Func:
-    """A timestamp as whole seconds in text ('' for NULL): stable in a fingerprint."""
-    return Func(
-        F(name),
-        template="COALESCE(FLOOR(EXTRACT(EPOCH FROM %(expressions)s))::bigint::text, '')",
-        output_field=CharField(),
-    )
-
-
-def _key(prefix: str, id_expr: Any) -> Concat:
-    return Concat(Value(f"{prefix}:"), Cast(id_expr, CharField()), output_field=CharField())
-
-
-def hidden_by_action(*, user_id: int, now: datetime.datetime, key: Any, fingerprint: Any) -> Exists:
-    """An action of the member hides the item: snoozed until later, or done/dismissed on this fact."""
-    return Exists(
-        NudgeAction.objects.filter(user_id=user_id, key=key).filter(
-            Q(state=NudgeState.SNOOZED, until__gt=now)
-            | Q(state__in=(NudgeState.DONE, NudgeState.DISMISSED), fingerprint=fingerprint)
-        )
-    )
-
-
-def _visible(qs: QuerySet[Any], *, membership: Membership, now: datetime.datetime) -> QuerySet[Any]:
-    """``qs`` annotated with ``nudge_key`` and ``nudge_fp``, without the items an action hides."""
-    return qs.exclude(
-        hidden_by_action(
-            user_id=membership.user_id, now=now, key=OuterRef("nudge_key"), fingerprint=OuterRef("nudge_fp")
-        )
-    )
-
-
-def _group(kind: str, rows: list[Any], build: Callable[[Any], NudgeItem], limit: int) -> NudgeGroup:
-    return NudgeGroup(kind=kind, items=[build(row) for row in rows[:limit]], more=len(rows) > limit)
-
-
-def _ago(now: datetime.datetime, then: datetime.datetime | None) -> str:
-    if then is None:
-        return "never"
-    days = (now - then).days
-    if days <= 0:
-        return "today"
-    return "yesterday" if days == 1 else f"{days} days ago"
-
+from relintel.dashboards.today.items import (
+    BAND_RANK,
+    COLD,
+    DROP_WINDOW,
+    DUE_SOON,
+    HELP,
+    INTRO,
+    KIND_ORDER,
+    LIST_LIMIT,
+    MIN_QUIET,
+    REPLY,
+    RHYTHM_FACTOR,
+    SUGGESTION,
+    NudgeGroup,
+    NudgeItem,
+    TodayList,
+    ago,
+    epoch_text,
+    group_of,
+    hidden_by_action,
+    item_key,
+    visible,
+)
 
 # --- relationships going cold ------------------------------------------------------------------
 
@@ -194,15 +77,15 @@ def _cold_base(*, membership: Membership) -> QuerySet[Relationship]:
         )
         .select_related("contact", "contact__company")
         .annotate(
-            nudge_key=_key(COLD, F("contact_id")),
+            nudge_key=item_key(COLD, F("contact_id")),
             nudge_fp=Concat(
                 F("band"),
                 Value("|"),
                 F("previous_band"),
                 Value("|"),
-                _epoch("band_changed_at"),
+                epoch_text("band_changed_at"),
                 Value("|"),
-                _epoch("last_interaction_at"),
+                epoch_text("last_interaction_at"),
                 output_field=CharField(),
             ),
             quiet_after=ExpressionWrapper(
@@ -218,8 +101,8 @@ def _cold_base(*, membership: Membership) -> QuerySet[Relationship]:
 
 def _band_dropped() -> Q:
     rule = Q()
-    for i, stronger in enumerate(_BAND_RANK[:-1]):
-        rule |= Q(previous_band=stronger, band__in=_BAND_RANK[i + 1 :])
+    for i, stronger in enumerate(BAND_RANK[:-1]):
+        rule |= Q(previous_band=stronger, band__in=BAND_RANK[i + 1 :])
     return rule
 
 
@@ -245,18 +128,18 @@ def _cold_item(rel: Relationship, *, now: datetime.datetime) -> NudgeItem:
     dropped = (
         rel.previous_band
         and rel.band_changed_at is not None
-        and rel.previous_band in _BAND_RANK
-        and _BAND_RANK.index(Band(rel.previous_band)) < _BAND_RANK.index(Band(rel.band))
+        and rel.previous_band in BAND_RANK
+        and BAND_RANK.index(Band(rel.previous_band)) < BAND_RANK.index(Band(rel.band))
     )
     if dropped:
         reason = (
             f"Dropped from {Band(rel.previous_band).label.lower()} to {Band(rel.band).label.lower()} "
-            f"{_ago(now, rel.band_changed_at)}; last in touch {_ago(now, rel.last_interaction_at)}."
+            f"{ago(now, rel.band_changed_at)}; last in touch {ago(now, rel.last_interaction_at)}."
         )
         since = rel.band_changed_at
     else:
         rhythm = f"every {rel.rhythm_days:.0f} days" if rel.rhythm_days is not None else "regularly"
-        reason = f"You usually talk {rhythm}; last in touch {_ago(now, rel.last_interaction_at)}."
+        reason = f"You usually talk {rhythm}; last in touch {ago(now, rel.last_interaction_at)}."
         since = rel.last_interaction_at
     return NudgeItem(
         kind=COLD,
@@ -272,10 +155,10 @@ def _cold_item(rel: Relationship, *, now: datetime.datetime) -> NudgeItem:
 
 def going_cold(*, membership: Membership, now: datetime.datetime, limit: int = LIST_LIMIT) -> NudgeGroup:
     """Relationships that dropped a band lately, or went past twice their own rhythm."""
-    qs = _visible(
+    qs = visible(
         _cold_base(membership=membership).filter(_cold_rule(now=now)), membership=membership, now=now
     ).order_by("-strength", "id")
-    return _group(COLD, list(qs[: limit + 1]), lambda r: _cold_item(r, now=now), limit)
+    return group_of(COLD, list(qs[: limit + 1]), lambda r: _cold_item(r, now=now), limit)
 
 
 # --- replies owed ------------------------------------------------------------------------------
@@ -283,7 +166,9 @@ def going_cold(*, membership: Membership, now: datetime.datetime, limit: int = L
 
 def _reply_hidden(*, membership: Membership, now: datetime.datetime) -> Exists:
     # The email itself is the fact: once answered or waved away it stays away.
-    return hidden_by_action(user_id=membership.user_id, now=now, key=_key(REPLY, OuterRef("pk")), fingerprint=Value(""))
+    return hidden_by_action(
+        user_id=membership.user_id, now=now, key=item_key(REPLY, OuterRef("pk")), fingerprint=Value("")
+    )
 
 
 def _reply_item(email: Interaction, *, now: datetime.datetime) -> NudgeItem:
@@ -293,7 +178,7 @@ def _reply_item(email: Interaction, *, now: datetime.datetime) -> NudgeItem:
         key=f"{REPLY}:{email.pk}",
         fingerprint="",
         title=f"{sender}: {email.subject or '(no subject)'}",
-        reason=f"Their email from {_ago(now, email.occurred_at)} has no reply from you yet.",
+        reason=f"Their email from {ago(now, email.occurred_at)} has no reply from you yet.",
         obj=email,
         contact_id=getattr(email, "sender_contact_id", None),
         since=email.occurred_at,
@@ -311,7 +196,7 @@ def replies_owed_items(
         limit=limit + 1,
         hidden=Q(_reply_hidden(membership=membership, now=now)),
     )
-    return _group(REPLY, rows, lambda e: _reply_item(e, now=now), limit)
+    return group_of(REPLY, rows, lambda e: _reply_item(e, now=now), limit)
 
 
 def _reply_base(*, membership: Membership) -> QuerySet[Interaction]:
@@ -346,7 +231,7 @@ def _help_base(*, membership: Membership) -> QuerySet[HelpOffer]:
         )
         .select_related("contact", "intro_contact")
         .annotate(
-            nudge_key=_key(HELP, F("pk")),
+            nudge_key=item_key(HELP, F("pk")),
             nudge_fp=Concat(
                 F("status"), Value("|"), Coalesce(Cast("due_date", CharField()), Value("")), output_field=CharField()
             ),
@@ -385,12 +270,12 @@ def _help_item(offer: HelpOffer, *, today: datetime.date) -> NudgeItem:
 def help_due(*, membership: Membership, now: datetime.datetime, limit: int = LIST_LIMIT) -> NudgeGroup:
     """Open help the member promised that is overdue or due within a week, soonest first."""
     today = timezone.localdate(now)
-    qs = _visible(
+    qs = visible(
         _help_base(membership=membership).filter(status__in=OPEN_HELP_STATUSES, due_date__lte=today + DUE_SOON),
         membership=membership,
         now=now,
     ).order_by("due_date", "id")
-    return _group(HELP, list(qs[: limit + 1]), lambda o: _help_item(o, today=today), limit)
+    return group_of(HELP, list(qs[: limit + 1]), lambda o: _help_item(o, today=today), limit)
 
 
 # --- introductions asked of me -----------------------------------------------------------------
@@ -400,7 +285,7 @@ def _intro_base(*, membership: Membership) -> QuerySet[IntroRequest]:
     return (
         IntroRequest.objects.filter(organization_id=membership.organization_id, introducer_id=membership.user_id)
         .select_related("requester", "target", "target__company", "via")
-        .annotate(nudge_key=_key(INTRO, F("pk")), nudge_fp=F("status"))
+        .annotate(nudge_key=item_key(INTRO, F("pk")), nudge_fp=F("status"))
     )
 
 
@@ -408,9 +293,9 @@ def _intro_item(request: IntroRequest, *, now: datetime.datetime) -> NudgeItem:
     asker = request.requester.display_name
     title = f"{asker} asks for an introduction to {request.target.full_name}"
     if request.status == IntroStatus.ACCEPTED:
-        reason = f"You accepted {_ago(now, request.responded_at)}: make the introduction."
+        reason = f"You accepted {ago(now, request.responded_at)}: make the introduction."
     else:
-        reason = f"Asked {_ago(now, request.created_at)}" + (f" (via {request.via.full_name})" if request.via else "")
+        reason = f"Asked {ago(now, request.created_at)}" + (f" (via {request.via.full_name})" if request.via else "")
         reason += f": “{request.message}”" if request.message else "."
     return NudgeItem(
         kind=INTRO,
@@ -426,12 +311,12 @@ def _intro_item(request: IntroRequest, *, now: datetime.datetime) -> NudgeItem:
 
 def intro_requests_waiting(*, membership: Membership, now: datetime.datetime, limit: int = LIST_LIMIT) -> NudgeGroup:
     """Teammates' requests for an introduction that wait for the member (oldest first)."""
-    qs = _visible(
+    qs = visible(
         _intro_base(membership=membership).filter(status__in=OPEN_INTRO_STATUSES, target__merged_into__isnull=True),
         membership=membership,
         now=now,
     ).order_by("created_at", "id")
-    return _group(INTRO, list(qs[: limit + 1]), lambda r: _intro_item(r, now=now), limit)
+    return group_of(INTRO, list(qs[: limit + 1]), lambda r: _intro_item(r, now=now), limit)
 
 
 # --- suggested introductions -------------------------------------------------------------------
@@ -441,7 +326,7 @@ def _suggestion_base(*, membership: Membership) -> QuerySet[IntroSuggestion]:
     return (
         IntroSuggestion.objects.filter(organization_id=membership.organization_id, user_id=membership.user_id)
         .select_related("contact", "other")
-        .annotate(nudge_key=_key(SUGGESTION, F("pk")), nudge_fp=F("status"))
+        .annotate(nudge_key=item_key(SUGGESTION, F("pk")), nudge_fp=F("status"))
     )
 
 
@@ -459,14 +344,14 @@ def _suggestion_item(suggestion: IntroSuggestion) -> NudgeItem:
 
 
 def suggested_introductions(*, membership: Membership, now: datetime.datetime, limit: int = LIST_LIMIT) -> NudgeGroup:
-    qs = _visible(
+    qs = visible(
         _suggestion_base(membership=membership).filter(
             status=SuggestionStatus.OPEN, contact__merged_into__isnull=True, other__merged_into__isnull=True
         ),
         membership=membership,
         now=now,
     ).order_by("-score", "id")
-    return _group(SUGGESTION, list(qs[: limit + 1]), _suggestion_item, limit)
+    return group_of(SUGGESTION, list(qs[: limit + 1]), _suggestion_item, limit)
 
 
 # --- the whole list, and one item by key ---------------------------------------------------------
