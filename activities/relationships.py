@@ -20,10 +20,13 @@ to its owner's score, and nobody else ever sees its content).
 from __future__ import annotations
 
 import datetime
+import itertools
 import json
+import operator
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -38,9 +41,11 @@ Pair = tuple[int, int]  # (user id, contact id)
 # One advisory-lock namespace for relationship writes; the second key is the organization.
 _LOCK_NAMESPACE = 0x52454C  # "REL"
 _FETCH = 20_000
+_REBUILD_WORK_MEM = "256MB"
 
 _FACTS_SQL = """
-SELECT i.owner_id, pc.contact_id, i.id, i.kind, i.direction, i.occurred_at, i.thread_id, pc.n
+SELECT i.owner_id, pc.contact_id, i.kind, i.direction, EXTRACT(EPOCH FROM i.occurred_at)::float8,
+       CASE WHEN i.kind = 'email' THEN i.thread_id ELSE '' END, pc.n
 FROM (
     SELECT d.interaction_id, d.contact_id, COUNT(*) OVER (PARTITION BY d.interaction_id) AS n
     FROM (
@@ -55,7 +60,7 @@ ORDER BY i.owner_id, pc.contact_id, i.id
 """
 
 _HELP_SQL = """
-SELECT h.user_id, h.contact_id, h.direction, h.delivered_at, COALESCE(c.full_name, '')
+SELECT h.user_id, h.contact_id, h.direction, EXTRACT(EPOCH FROM h.delivered_at)::float8, COALESCE(c.full_name, '')
 FROM {help_offer} h LEFT JOIN {contact} c ON c.id = h.intro_contact_id AND h.direction = 'given'
 WHERE h.organization_id = %s AND h.status = %s {contacts}
 ORDER BY h.user_id, h.contact_id, h.id
@@ -130,19 +135,17 @@ def _help_by_pair(
     return found
 
 
-def _pairs(rows: Iterable[Sequence[object]]) -> Iterator[tuple[Pair, list[InteractionFact]]]:
-    """Group fact rows, ordered by (owner, contact, interaction), into each pair's facts."""
-    current: Pair | None = None
-    facts: list[InteractionFact] = []
-    for owner_id, contact_id, _, kind, direction, occurred_at, thread_id, n in rows:
-        pair = (owner_id, contact_id)
-        if pair != current:
-            if current is not None:
-                yield current, facts
-            current, facts = pair, []  # type: ignore[assignment]
-        facts.append(InteractionFact(kind, direction, occurred_at, thread_id, n))  # type: ignore[arg-type]
-    if current is not None:
-        yield current, facts
+def _pairs(rows: Iterable[Sequence[Any]]) -> Iterator[tuple[Pair, list[InteractionFact]]]:
+    """Group fact rows, ordered by pair, into each pair's facts.
+
+    A row is (owner, contact, kind, direction, seconds, thread, contacts); its tail is the
+    fact as ``score_relationship`` reads it (by position), so no object is built per fact.
+    """
+    for pair, group in itertools.groupby(rows, key=_PAIR_KEY):
+        yield pair, [row[2:] for row in group]
+
+
+_PAIR_KEY = operator.itemgetter(0, 1)
 
 
 def _score_all(
@@ -259,8 +262,16 @@ _CHANGE_COLUMNS = ("organization_id", "user_id", "contact_id", "from_band", "to_
 
 
 def _copy_field(value: object) -> str:
-    if isinstance(value, dict):
-        return _text(json.dumps(value, separators=(",", ":")))
+    """One value in COPY's text format; the common types first, without a regex."""
+    if value is None:
+        return "\\N"
+    cls = value.__class__
+    if cls is int or cls is float:
+        return str(value)
+    if cls is dict:
+        # JSON escapes control characters itself; only its backslashes need doubling for COPY.
+        encoded = json.dumps(value, separators=(",", ":"))
+        return encoded.replace("\\", "\\\\") if "\\" in encoded else encoded
     return _text(value)
 
 
@@ -311,9 +322,15 @@ def relationships_rebuild_detailed(
     def stream() -> Iterator[Sequence[object]]:
         nonlocal read
         # A server-side cursor: the facts arrive in batches, never all in memory at once.
+        # The two sorts (by interaction for the mass-mail count, by pair for the stream)
+        # stay in memory instead of spilling to disk; for this transaction only.
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL work_mem = '{_REBUILD_WORK_MEM}'")
         with connection.chunked_cursor() as cursor:
             cursor.execute(_facts_sql(contacts=False), [organization_id])
             while batch := cursor.fetchmany(_FETCH):
+                if not read:
+                    say(f"facts query answered ({time.perf_counter() - started:.1f} s)")
                 yield from batch
                 read += len(batch)
                 if read % 200_000 < _FETCH:
@@ -324,6 +341,7 @@ def relationships_rebuild_detailed(
         lines.append(_copy_line(values))
         if change is not None:
             change_lines.append(_copy_line(change))
+    say(f"{read:,} interaction facts scored ({time.perf_counter() - started:.1f} s)")
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {_table(Relationship)} WHERE organization_id = %s", [organization_id])  # noqa: S608
     _copy(f"COPY {_table(Relationship)} ({', '.join(_REL_COLUMNS)}) FROM STDIN", lines)

@@ -64,6 +64,8 @@ TENURE_BONUS = 0.5
 TENURE_CAP_YEARS = 2.0
 WINDOW_DAYS = 90  # "in 90 days" of the explanation
 RHYTHM_MIN_INTERACTIONS = 3
+DAY = 86400.0
+Moment = datetime.datetime | float  # an aware datetime, or POSIX seconds
 MAX_INTRODUCED_NAMES = 3
 
 
@@ -103,7 +105,7 @@ class InteractionFact(NamedTuple):
 
     kind: str
     direction: str
-    occurred_at: datetime.datetime
+    occurred_at: Moment
     thread_id: str = ""
     contacts: int = 1  # how many contacts took part (mass mail detection)
 
@@ -112,7 +114,7 @@ class HelpFact(NamedTuple):
     """One delivered help offer between the user and the contact."""
 
     direction: str  # GIVEN (we helped them) or RECEIVED (they helped us)
-    delivered_at: datetime.datetime
+    delivered_at: Moment
     intro_name: str = ""  # for an introduction we gave: whom we introduced them to
 
 
@@ -141,6 +143,14 @@ def band_for(strength: int) -> str:
     return COLD
 
 
+def _seconds(when: Moment) -> float:
+    return when if isinstance(when, float) else when.timestamp()
+
+
+def _moment(seconds: float | None) -> datetime.datetime | None:
+    return None if seconds is None else datetime.datetime.fromtimestamp(seconds, datetime.UTC)
+
+
 def _age_days(now: datetime.datetime, when: datetime.datetime) -> float:
     # Something dated in the future (a meeting next week) counts as happening now.
     return max(0.0, (now - when).total_seconds() / 86400.0)
@@ -153,11 +163,15 @@ def effective_half_life(weights: ScoringWeights, tenure_days: float) -> float:
 
 def two_way_threads(facts: Iterable[InteractionFact]) -> set[str]:
     """Threads with email in both directions between the pair."""
-    directions: dict[str, set[str]] = {}
+    inbound: set[str] = set()
+    outbound: set[str] = set()
     for fact in facts:
-        if fact.kind == EMAIL and fact.thread_id:
-            directions.setdefault(fact.thread_id, set()).add(fact.direction)
-    return {thread for thread, seen in directions.items() if {INBOUND, OUTBOUND} <= seen}
+        if fact[0] == EMAIL and fact[3]:
+            if fact[1] == INBOUND:
+                inbound.add(fact[3])
+            elif fact[1] == OUTBOUND:
+                outbound.add(fact[3])
+    return inbound & outbound
 
 
 def score_relationship(
@@ -167,60 +181,84 @@ def score_relationship(
     now: datetime.datetime,
     weights: ScoringWeights,
 ) -> Score:
-    """Score one pair from all its interactions and delivered help (any order)."""
-    mass = [f for f in facts if f.kind == EMAIL and f.contacts > weights.mass_mail_recipients]
-    kept = [f for f in facts if not (f.kind == EMAIL and f.contacts > weights.mass_mail_recipients)]
-    threads = two_way_threads(kept)
-    times = sorted(f.occurred_at for f in kept)
-    help_times = [h.delivered_at for h in help_facts]
-    first_seen = min(times[:1] + help_times, default=None)
-    tenure_days = _age_days(now, first_seen) if first_seen else 0.0
-    half_life = effective_half_life(weights, tenure_days)
+    """Score one pair from all its interactions and delivered help (any order).
 
-    window_start = now - datetime.timedelta(days=WINDOW_DAYS)
-    recent = {"two_way_emails": 0, "one_way_emails": 0, "emails_sent": 0, "meetings": 0, "calls": 0, "notes": 0}
+    Times may be aware datetimes or POSIX seconds (the rebuild reads seconds, so a million
+    facts never become a million datetimes); either gives the same score.
+    """
+    limit = weights.mass_mail_recipients
+    # Facts are read by position (kind, direction, occurred_at, thread_id, contacts): a rebuild
+    # scores a million of them, and plain tuples of that shape work as well.
+    mass = sum(1 for f in facts if f[0] == EMAIL and f[4] > limit)
+    kept = [f for f in facts if not (f[0] == EMAIL and f[4] > limit)] if mass else facts
+    threads = two_way_threads(kept)
+    now_s = now.timestamp()
+    ats = [f[2] if f[2].__class__ is float else f[2].timestamp() for f in kept]
+    times = sorted(ats)
+    help_times = [_seconds(h.delivered_at) for h in help_facts]
+    first_seen = min(times[:1] + help_times, default=None)
+    tenure_days = max(0.0, (now_s - first_seen) / DAY) if first_seen is not None else 0.0
+    # Decay as 2 ** (-age / half-life), age in seconds; an age below 0 (a meeting ahead) is 0.
+    per_second = 1.0 / (effective_half_life(weights, tenure_days) * DAY)
+
+    window_start = now_s - WINDOW_DAYS * DAY
+    two_way_recent = one_way_recent = sent_recent = meetings_recent = calls_recent = notes_recent = 0
     # math.fsum over the parts: exactly rounded, so the order the facts come in never matters.
     parts: list[float] = []
     reciprocal = False
     inbound = outbound = meetings = 0
-    last_in: datetime.datetime | None = None
-    last_out: datetime.datetime | None = None
-    for fact in kept:
-        two_way = fact.kind == EMAIL and fact.thread_id in threads
-        if fact.kind == MEETING:
-            base = weights.meeting
+    last_in: float | None = None
+    last_out: float | None = None
+    w_meeting, w_call, w_note = weights.meeting, weights.call, weights.note
+    w_two_way, w_one_way = weights.two_way_email, weights.one_way_email
+    for fact, at in zip(kept, ats, strict=True):
+        kind, direction = fact[0], fact[1]
+        two_way = kind == EMAIL and fact[3] in threads
+        if kind == MEETING:
+            base = w_meeting
             meetings += 1
-        elif fact.kind == CALL:
-            base = weights.call
-        elif fact.kind == EMAIL:
-            base = weights.two_way_email if two_way else weights.one_way_email
+        elif kind == CALL:
+            base = w_call
+        elif kind == EMAIL:
+            base = w_two_way if two_way else w_one_way
         else:
-            base = weights.note
-        if fact.direction == INBOUND:
+            base = w_note
+        if direction == INBOUND:
             inbound += 1
-            last_in = fact.occurred_at if last_in is None else max(last_in, fact.occurred_at)
+            if last_in is None or at > last_in:
+                last_in = at
             factor = 1.0
-        elif fact.direction == OUTBOUND:
+        elif direction == OUTBOUND:
             outbound += 1
-            last_out = fact.occurred_at if last_out is None else max(last_out, fact.occurred_at)
+            if last_out is None or at > last_out:
+                last_out = at
             factor = OUTBOUND_FACTOR
         else:
             factor = 0.0
-        if fact.kind != NOTE and (fact.direction == INBOUND or fact.kind in (MEETING, CALL) or two_way):
+        if not reciprocal and kind != NOTE and (direction == INBOUND or kind in (MEETING, CALL) or two_way):
             reciprocal = True
-        parts.append(base * factor * 0.5 ** (_age_days(now, fact.occurred_at) / half_life))
-        if fact.occurred_at >= window_start:
-            if fact.kind == EMAIL:
-                recent["two_way_emails" if two_way else "one_way_emails"] += 1
-                if not two_way and fact.direction == OUTBOUND:
-                    recent["emails_sent"] += 1
+        if base and factor:
+            age = now_s - at
+            parts.append(base * factor * 2.0 ** (-(age if age > 0.0 else 0.0) * per_second))
+        if at >= window_start:
+            if kind == EMAIL:
+                if two_way:
+                    two_way_recent += 1
+                else:
+                    one_way_recent += 1
+                    if direction == OUTBOUND:
+                        sent_recent += 1
+            elif kind == MEETING:
+                meetings_recent += 1
+            elif kind == CALL:
+                calls_recent += 1
             else:
-                recent[{MEETING: "meetings", CALL: "calls"}.get(fact.kind, "notes")] += 1
+                notes_recent += 1
 
     given = [h for h in help_facts if h.direction == GIVEN]
     received = [h for h in help_facts if h.direction == RECEIVED]
-    for h in help_facts:
-        parts.append(weights.help * 0.5 ** (_age_days(now, h.delivered_at) / half_life))
+    for at in help_times:
+        parts.append(weights.help * 2.0 ** (-max(0.0, now_s - at) * per_second))
     if received:
         reciprocal = True
     activity = math.fsum(parts)
@@ -234,23 +272,23 @@ def score_relationship(
     last_at = times[-1] if times else None
     components: dict[str, Any] = {
         "activity": round(activity, 3),
-        "recency_days": round(_age_days(now, last_at), 1) if last_at else None,
-        "frequency_90d": sum(recent.values()),
+        "recency_days": round(max(0.0, now_s - last_at) / DAY, 1) if last_at is not None else None,
+        "frequency_90d": two_way_recent + one_way_recent + meetings_recent + calls_recent + notes_recent,
         "reciprocal": reciprocal,
         "capped_one_way": capped,
         "reciprocity": round(inbound / (inbound + outbound), 3) if inbound + outbound else None,
-        "meetings_90d": recent["meetings"],
-        "calls_90d": recent["calls"],
-        "two_way_emails_90d": recent["two_way_emails"],
-        "one_way_emails_90d": recent["one_way_emails"],
-        "emails_sent_unanswered_90d": recent["emails_sent"],
+        "meetings_90d": meetings_recent,
+        "calls_90d": calls_recent,
+        "two_way_emails_90d": two_way_recent,
+        "one_way_emails_90d": one_way_recent,
+        "emails_sent_unanswered_90d": sent_recent,
         "help_given": len(given),
         "help_received": len(received),
         "introduced": introduced,
-        "mass_mail_ignored": len(mass),
-        "half_life_days": round(half_life, 1),
+        "mass_mail_ignored": mass,
+        "half_life_days": round(effective_half_life(weights, tenure_days), 1),
         "tenure_days": round(tenure_days),
-        "last_reply_at": last_in.isoformat() if last_in else None,
+        "last_reply_at": _moment(last_in).isoformat() if last_in is not None else None,  # type: ignore[union-attr]
     }
     return Score(
         strength=strength,
@@ -261,22 +299,24 @@ def score_relationship(
         outbound_count=outbound,
         help_given_count=len(given),
         help_received_count=len(received),
-        first_interaction_at=times[0] if times else None,
-        last_interaction_at=last_at,
-        last_inbound_at=last_in,
-        last_outbound_at=last_out,
-        rhythm_days=rhythm(times),
+        first_interaction_at=_moment(times[0]) if times else None,
+        last_interaction_at=_moment(last_at),
+        last_inbound_at=_moment(last_in),
+        last_outbound_at=_moment(last_out),
+        rhythm_days=_rhythm_seconds(times),
         components=components,
     )
 
 
-def rhythm(times: Sequence[datetime.datetime]) -> float | None:
+def rhythm(times: Sequence[Moment]) -> float | None:
     """The pair's typical gap: the median of the days between consecutive interactions."""
-    if len(times) < RHYTHM_MIN_INTERACTIONS:
+    return _rhythm_seconds(sorted(_seconds(t) for t in times))
+
+
+def _rhythm_seconds(ordered: Sequence[float]) -> float | None:
+    if len(ordered) < RHYTHM_MIN_INTERACTIONS:
         return None
-    ordered = sorted(times)
-    gaps = [(b - a).total_seconds() / 86400.0 for a, b in itertools.pairwise(ordered)]
-    return round(statistics.median(gaps), 2)
+    return round(statistics.median(b - a for a, b in itertools.pairwise(ordered)) / DAY, 2)
 
 
 # --- the explanation -------------------------------------------------------------------

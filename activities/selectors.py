@@ -8,13 +8,18 @@ their owner only: not by participants, managers or admins.
 
 from __future__ import annotations
 
-import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from activities.models import CaptureSighting, Interaction, Participant, Visibility
+from activities.relationship_selectors import (
+    WHO_KNOWS_LIMIT,
+    TeammateStrength,
+    contact_relationship_rows,
+    who_knows_company,
+)
 from contacts.models import OPEN_HELP_STATUSES, Company, Contact, ContactEmail, HelpOffer, Relationship
 from contacts.selectors import (
     Ledger,
@@ -23,7 +28,6 @@ from contacts.selectors import (
     contact_get,
     contact_ledger,
     contact_possible_duplicates,
-    contact_relationships,
     contacts_for,
     help_offers_for,
 )
@@ -161,21 +165,9 @@ def contact_overview(*, membership: Membership, contact_id: int, timeline_limit:
         contact=contact,
         timeline=contact_timeline(membership=membership, contact=contact, limit=timeline_limit),
         ledger=contact_ledger(membership=membership, contact=contact),
-        relationships=list(contact_relationships(membership=membership, contact=contact)[:25]),
+        relationships=list(contact_relationship_rows(membership=membership, contact=contact)[:WHO_KNOWS_LIMIT]),
         possible_duplicates=contact_possible_duplicates(membership=membership, contact=contact),
     )
-
-
-@dataclass(frozen=True)
-class TeammateReach:
-    """How well one teammate knows the people at a company (aggregated relationship rows)."""
-
-    user_id: int
-    name: str
-    contacts: int
-    interactions: int
-    strongest: int
-    last_interaction_at: datetime.datetime | None
 
 
 @dataclass(frozen=True)
@@ -184,7 +176,7 @@ class CompanyOverview:
     contacts: list[Contact]
     contact_count: int
     interactions: list[Interaction]
-    teammates: list[TeammateReach]
+    teammates: list[TeammateStrength]
 
 
 def company_overview(
@@ -198,36 +190,10 @@ def company_overview(
         .order_by(F("last_interaction_at").desc(nulls_last=True), "last_name", "id")[:contact_limit]
     )
     contact_count = len(contacts) if len(contacts) < contact_limit else people.count()
-    reach = (
-        Relationship.objects.filter(
-            organization_id=membership.organization_id,
-            contact__company=company,
-            contact__merged_into__isnull=True,
-            interaction_count__gt=0,
-        )
-        .values("user_id", "user__full_name", "user__email")
-        .annotate(
-            contacts=Count("contact_id"),
-            interactions=Sum("interaction_count"),
-            strongest=Max("strength"),
-            last=Max("last_interaction_at"),
-        )
-        .order_by("-interactions", "user_id")[:25]
-    )
     return CompanyOverview(
         company=company,
         contacts=contacts,
         contact_count=contact_count,
         interactions=list(interaction_list(membership=membership, company_id=company.pk)[:interaction_limit]),
-        teammates=[
-            TeammateReach(
-                user_id=r["user_id"],
-                name=r["user__full_name"] or r["user__email"],
-                contacts=r["contacts"],
-                interactions=r["interactions"] or 0,
-                strongest=r["strongest"] or 0,
-                last_interaction_at=r["last"],
-            )
-            for r in reach
-        ],
+        teammates=who_knows_company(membership=membership, company=company),
     )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from activities import views
+from activities import scoring_views, views
 
 app_name = "activities"
 
@@ -13,4 +13,6 @@ urlpatterns = [
     path("interactions/<int:interaction_id>/", views.interaction_detail, name="detail"),
     path("interactions/<int:interaction_id>/edit/", views.interaction_edit, name="edit"),
     path("interactions/<int:interaction_id>/delete/", views.interaction_delete, name="delete"),
+    path("manage/scoring/", scoring_views.scoring_settings, name="scoring_settings"),
+    path("manage/scoring/rescore/", scoring_views.scoring_rescore, name="scoring_rescore"),
 ]

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from activities import selectors, services
 from activities.forms import LOG_FIELD_MAP, InteractionEditForm, InteractionLogForm, apply_service_errors, local_now
 from activities.models import Interaction
+from activities.relationship_selectors import relationship_panels
 from contacts.models import Contact
 from contacts.normalize import format_phone
 from contacts.selectors import Ledger, contact_get
@@ -75,6 +76,7 @@ def contact_page(request: HttpRequest, contact_id: int) -> HttpResponse:
             "ledger": overview.ledger,
             "ledger_summary": ledger_summary(overview.ledger),
             "relationships": overview.relationships,
+            **relationship_panels(membership=membership, contact=contact, rows=overview.relationships),
             "possible_duplicates": overview.possible_duplicates,
             "quick_form": InteractionLogForm(membership=membership, contact=contact, auto_id=QUICK_LOG_PREFIX),
             "today": timezone.localdate(),

@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 from activities.api import InteractionViewSet
 from activities.capture.api import CaptureAccountViewSet, CapturePolicyView, ExclusionViewSet, SkippedMessageViewSet
 from activities.capture.upload_api import CaptureUploadViewSet
+from activities.relationship_api import ContactRelationshipsView, RelationshipViewSet, ScoringPolicyView
 from contacts.api import CompanyViewSet, ContactViewSet, HelpOfferViewSet
 from relintel import api_schema  # noqa: F401 - registers the token scheme with the schema generator
 from relintel.dashboards.team_api import TargetAccountViewSet, TeamDashboardView
@@ -25,6 +26,7 @@ router.register("companies", CompanyViewSet, basename="company")
 router.register("contacts", ContactViewSet, basename="contact")
 router.register("interactions", InteractionViewSet, basename="interaction")
 router.register("help-offers", HelpOfferViewSet, basename="help-offer")
+router.register("relationships", RelationshipViewSet, basename="relationship")
 router.register("capture-accounts", CaptureAccountViewSet, basename="capture-account")
 router.register("exclusions", ExclusionViewSet, basename="exclusion")
 router.register("skipped-messages", SkippedMessageViewSet, basename="skipped-message")
@@ -34,6 +36,10 @@ router.register("target-accounts", TargetAccountViewSet, basename="target-accoun
 
 urlpatterns = [
     path("v1/capture-policy/", CapturePolicyView.as_view(), name="capture-policy"),
+    path("v1/scoring-policy/", ScoringPolicyView.as_view(), name="scoring-policy"),
+    path(
+        "v1/contacts/<int:contact_id>/relationships/", ContactRelationshipsView.as_view(), name="contact-relationships"
+    ),
     path("v1/dashboards/team/", TeamDashboardView.as_view(), name="dashboard-team"),
     path("v1/nudges/", NudgeListView.as_view(), name="nudge-list"),
     path("v1/nudges/<str:nudge_key>/actions/", NudgeActionView.as_view(), name="nudge-actions"),

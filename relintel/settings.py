@@ -239,6 +239,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name for the relationship bands, wherever they appear (band, previous_band, filters).
+    "ENUM_NAME_OVERRIDES": {"BandEnum": "contacts.models.Band"},
 }
 
 # --- Celery ------------------------------------------------------------------

@@ -142,7 +142,7 @@ def test_teammates_who_know_the_contact_are_listed_without_private_content(world
     _log(world, world.teammate, contact, Visibility.TEAM, "Tom's team call")
     relationships_refresh(organization_id=world.org.pk, contact_ids=[contact.pk])
     body = _page(world.rep, contact).content.decode()
-    assert "Who knows them" in body
+    assert f"Who knows {contact.full_name}" in body
     assert "Tom Teammate" in body
     assert "2 interactions" in body
     assert "Tom's private chat" not in body
