@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +21,7 @@ from activities import selectors, services
 from activities.forms import LOG_FIELD_MAP, InteractionEditForm, InteractionLogForm, apply_service_errors, local_now
 from activities.models import Interaction
 from activities.relationship_selectors import relationship_panels
+from contacts.merge_selectors import merged_contact_survivor_id
 from contacts.models import Contact
 from contacts.normalize import format_phone
 from contacts.selectors import Ledger, contact_get
@@ -63,7 +64,14 @@ def _timeline_context(*, membership: Membership, contact: Contact, form: Interac
 @member_required
 def contact_page(request: HttpRequest, contact_id: int) -> HttpResponse:
     membership = _membership(request)
-    overview = selectors.contact_overview(membership=membership, contact_id=contact_id)
+    try:
+        overview = selectors.contact_overview(membership=membership, contact_id=contact_id)
+    except Http404:
+        # A merged contact's page (bookmarks, old links) leads to the contact it became.
+        survivor_id = merged_contact_survivor_id(membership=membership, contact_id=contact_id)
+        if survivor_id is None:
+            raise
+        return redirect("activities:contact_page", contact_id=survivor_id)
     contact = overview.contact
     return render(
         request,

@@ -1,12 +1,25 @@
 from django.urls import path
 
-from contacts import views
+from contacts import export_views, merge_views, views
+from contacts.imports import views as import_views
 
 app_name = "contacts"
 
 urlpatterns = [
     path("contacts/", views.contact_list, name="list"),
     path("contacts/new/", views.contact_create, name="create"),
+    path("contacts/export/", export_views.contact_export, name="export"),
+    path("contacts/import/", import_views.import_start, name="import"),
+    path("contacts/import/<int:job_id>/", import_views.import_job, name="import_job"),
+    path("contacts/import/<int:job_id>/mapping/", import_views.import_job_map, name="import_map"),
+    path("contacts/import/<int:job_id>/mapping/edit/", import_views.import_job_remap, name="import_remap"),
+    path("contacts/import/<int:job_id>/confirm/", import_views.import_job_confirm, name="import_confirm"),
+    path("contacts/import/<int:job_id>/cancel/", import_views.import_job_cancel, name="import_cancel"),
+    path("contacts/import/<int:job_id>/progress/", import_views.import_job_progress, name="import_progress"),
+    path("contacts/<int:contact_id>/merge/<int:other_id>/", merge_views.merge_compare, name="merge"),
+    path("contacts/merges/", merge_views.merge_history, name="merge_history"),
+    path("contacts/merges/<int:merge_id>/", merge_views.merge_detail, name="merge_detail"),
+    path("contacts/merges/<int:merge_id>/undo/", merge_views.merge_undo, name="merge_undo"),
     path("contacts/<int:contact_id>/edit/", views.contact_edit, name="edit"),
     path("contacts/<int:contact_id>/delete/", views.contact_delete, name="delete"),
     path("contacts/<int:contact_id>/help/new/", views.help_offer_create, name="help_create"),

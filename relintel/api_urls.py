@@ -9,6 +9,7 @@ from activities.capture.api import CaptureAccountViewSet, CapturePolicyView, Exc
 from activities.capture.upload_api import CaptureUploadViewSet
 from activities.relationship_api import ContactRelationshipsView, RelationshipViewSet, ScoringPolicyView
 from contacts.api import CompanyViewSet, ContactViewSet, HelpOfferViewSet
+from contacts.imports.api import ContactExportView, ContactImportViewSet, ContactMergeViewSet
 from relintel import api_schema  # noqa: F401 - registers the token scheme with the schema generator
 from relintel.dashboards.team_api import TargetAccountViewSet, TeamDashboardView
 from relintel.dashboards.today_api import NudgeActionView, NudgeListView
@@ -26,6 +27,8 @@ router.register("companies", CompanyViewSet, basename="company")
 router.register("contacts", ContactViewSet, basename="contact")
 router.register("interactions", InteractionViewSet, basename="interaction")
 router.register("help-offers", HelpOfferViewSet, basename="help-offer")
+router.register("contact-imports", ContactImportViewSet, basename="contact-import")
+router.register("contact-merges", ContactMergeViewSet, basename="contact-merge")
 router.register("relationships", RelationshipViewSet, basename="relationship")
 router.register("capture-accounts", CaptureAccountViewSet, basename="capture-account")
 router.register("exclusions", ExclusionViewSet, basename="exclusion")
@@ -52,6 +55,8 @@ urlpatterns = [
     ),
     path("v1/salesforce-health/", SalesforceHealthView.as_view(), name="salesforce-health"),
     path("v1/salesforce-mapping/", SalesforceMappingView.as_view(), name="salesforce-mapping"),
+    # Before the router: "export" is not a contact id.
+    path("v1/contacts/export/", ContactExportView.as_view(), name="contact-export"),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

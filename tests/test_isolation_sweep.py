@@ -147,7 +147,34 @@ def ours(world):
         # A target account on team A's list (the team dashboard's target-account management).
         "target_id": _our_target_account(world, company),
         "pk:target-account": _our_target_account(world, company),
+        # Imports and merges: the rep's import of a Zanzibar file, a merge of the twins.
+        "job_id": _our_import_job(world),
+        "pk:contact-import": _our_import_job(world),
+        "other_id": twin.pk,
+        "merge_id": _our_merge(world, contact, twin),
+        "pk:contact-merge": _our_merge(world, contact, twin),
     }
+
+
+def _our_import_job(world) -> int:
+    from contacts.models import ImportJob
+
+    job, _ = ImportJob.objects.get_or_create(
+        organization=world.org,
+        user=world.rep.user,
+        filename="zanzibar.csv",
+        defaults={"format": "csv", "content": "Name,Email\nZanzibar Person,zp@ours.example\n"},
+    )
+    return job.pk
+
+
+def _our_merge(world, contact, twin) -> int:
+    from contacts.models import ContactMerge
+
+    merge, _ = ContactMerge.objects.get_or_create(
+        organization=world.org, survivor=contact, merged=twin, defaults={"performed_by": world.rep.user}
+    )
+    return merge.pk
 
 
 def _our_target_account(world, company) -> int:
@@ -244,7 +271,8 @@ def test_no_list_shows_an_outsider_any_row_of_ours(world, ours):
         response = client.get(reverse(route.name))
         if response.status_code != 200:
             continue
-        body = response.content.decode(errors="replace")
+        raw = b"".join(response.streaming_content) if response.streaming else response.content  # exports stream
+        body = raw.decode(errors="replace")
         assert MARKER not in body, f"{route.name} shows another organization's data"
         listed += 1
     assert listed >= 6

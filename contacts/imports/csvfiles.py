@@ -242,6 +242,13 @@ def check_mapping(headers: list[str], column_mapping: dict[str, str]) -> dict[st
     return errors
 
 
+def unguard(cell: str) -> str:
+    """``'=SUM(1)`` → ``=SUM(1)``: undo the apostrophe exports put before formula-like text."""
+    if cell[:1] == "'" and cell[1:2] in ("=", "+", "-", "@"):
+        return cell[1:]
+    return cell
+
+
 def table_rows(table: CsvTable, mapping: Mapping) -> Iterator[RawRow]:
     index: dict[str, int] = {}
     for position, header in enumerate(table.headers):
@@ -252,5 +259,5 @@ def table_rows(table: CsvTable, mapping: Mapping) -> Iterator[RawRow]:
             for header in headers:
                 column = index.get(header.lower())
                 if column is not None and column < len(cells):
-                    raw.add(target, cells[column])
+                    raw.add(target, unguard(cells[column]))
         yield raw

@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 
 from contacts.imports.rows import CleanRow
 from contacts.models import CompanyDomain, Contact, ContactEmail
-from contacts.normalize import FREE_MAIL_DOMAINS, email_domain
+from contacts.normalize import FREE_MAIL_DOMAINS, email_domain, split_name
 
 CREATE = "create"
 UPDATE = "update"
@@ -47,19 +47,23 @@ def _contacts_by_email(organization_id: int, emails: set[str]) -> dict[str, int]
 
 def _name_candidates(organization_id: int, rows: Sequence[CleanRow]) -> dict[str, list[int]]:
     """Contact ids by lower-cased full name, for rows that need matching by name."""
-    from contacts.normalize import split_name
-
     lasts: set[str] = set()
+    firsts: set[str] = set()  # one-word names are stored as a first name alone
     for row in rows:
-        last = split_name(row.full_name).last or row.full_name
-        lasts |= {last, last.lower(), last.title(), last.upper()}
-    if not lasts:
+        name = split_name(row.full_name)
+        # The name's parts as stored, and the whole name (a one-word name is its first name).
+        for target, value in ((lasts, name.last), (firsts, name.first), (firsts, row.full_name)):
+            if value:
+                target |= {value, value.lower(), value.title(), value.upper()}
+    if not lasts and not firsts:
         return {}
     found: dict[str, list[int]] = {}
-    # last_name keeps the lookup on the (organization, last_name, …) index.
-    for pk, full_name in Contact.objects.filter(
-        organization_id=organization_id, last_name__in=lasts, merged_into__isnull=True
-    ).values_list("pk", "full_name"):
+    # By last (then first) name: the lookup stays on the (organization, last_name, first_name) index.
+    for pk, full_name in (
+        Contact.objects.filter(organization_id=organization_id, merged_into__isnull=True)
+        .filter(Q(last_name__in=lasts) | Q(last_name="", first_name__in=firsts))
+        .values_list("pk", "full_name")
+    ):
         found.setdefault(full_name.lower(), []).append(pk)
     return found
 

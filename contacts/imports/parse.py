@@ -33,7 +33,7 @@ def sniff(text: str, *, format_override: str = "") -> Sniffed:
     if fmt in csvfiles.FORMAT_MAPPINGS and detected != fmt:
         wanted = {csvfiles.LINKEDIN: "LinkedIn", csvfiles.GOOGLE: "Google", csvfiles.OUTLOOK: "Outlook"}[fmt]
         raise csvfiles.ImportFileError(
-            f"The file's header row is not a {wanted} export's; choose “CSV with a column mapping” instead."
+            f"The file's header row is not in {wanted}'s export format; choose “CSV with a column mapping” instead."
         )
     return Sniffed(
         format=fmt,

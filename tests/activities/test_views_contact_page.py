@@ -158,11 +158,14 @@ def test_an_unknown_contact_is_404(world):
     assert response.status_code == 404
 
 
-def test_a_merged_contact_is_404(world, contact):
+def test_a_merged_contact_redirects_to_the_contact_it_was_merged_into(world, contact):
     survivor = ContactFactory(organization=world.org)
     contact.merged_into = survivor
     contact.save()
-    assert _page(world.rep, contact).status_code == 404
+    response = _page(world.rep, contact)
+    assert response.status_code == 302
+    assert response.url == reverse("activities:contact_page", args=[survivor.pk])
+    assert _page(world.outsider, contact).status_code == 404
 
 
 def test_anonymous_visitors_are_sent_to_log_in(world, contact):

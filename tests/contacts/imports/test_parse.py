@@ -212,7 +212,7 @@ def test_a_written_vcard_reads_back_the_same():
 
 
 def test_a_forced_format_that_does_not_match_the_headers_is_refused():
-    with pytest.raises(csvfiles.ImportFileError, match="not a LinkedIn export"):
+    with pytest.raises(csvfiles.ImportFileError, match="not in LinkedIn's export format"):
         parse.sniff("Email,Name\r\na@x.example,A\r\n", format_override="linkedin")
 
 
