@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 # Per-record status codes that a later attempt can get past.
@@ -40,8 +41,14 @@ _CODE_HINTS = {
 }
 
 
+# Salesforce names the field in the message when a whole request is refused for it.
+_NAMED_FIELD = re.compile(r"No such column '(\w+)'|fields: (\w+)\.")
+
+
 def hint_for(code: str, message: str = "", fields: Sequence[str] = ()) -> str:
     """A sentence for the sync health page, "" when we have nothing useful to add."""
+    if not fields and (named := _NAMED_FIELD.search(message)):
+        fields = [named.group(1) or named.group(2)]
     if code == "REQUIRED_FIELD_MISSING":
         for name in fields:
             if name in _FIELD_HINTS:
@@ -55,3 +62,20 @@ def is_transient_record_error(code: str, message: str) -> bool:
     if code in TRANSIENT_RECORD_CODES:
         return True
     return code == "INVALID_FIELD" and "Foreign key external ID" in message and "not found" in message
+
+
+def is_create_only_refusal(errors: Sequence[dict[str, object]], create_only: frozenset[str]) -> bool:
+    """Salesforce refused only fields that can be set at creation (``Task.TaskSubtype``): the upsert
+    met a record that already exists under our external id. That happens when an earlier push
+    reached Salesforce but its worker died before recording it; sent again without those fields,
+    the record is updated, not refused."""
+    if not errors or not create_only:
+        return False
+    for error in errors:
+        code = error.get("statusCode") or error.get("errorCode")
+        fields = error.get("fields") or []
+        if code != "INVALID_FIELD_FOR_INSERT_UPDATE" or not isinstance(fields, list | tuple) or not fields:
+            return False
+        if not {str(f) for f in fields} <= create_only:
+            return False
+    return True

@@ -151,6 +151,14 @@ def lead_email_queries(
     return batch_queries(head, map(soql_string, _unique_lower(emails)), joiner=", ", max_encoded=max_encoded)
 
 
+def external_id_queries(sobject: str, external_id_field: str, values: Iterable[str]) -> list[str]:
+    """``SELECT Id, {field} FROM {sobject} WHERE {field} IN (…)``: which of our keys exist there."""
+    if not (_API_NAME.match(sobject) and _API_NAME.match(external_id_field)):
+        raise ValueError(f"“{sobject}.{external_id_field}” is not a Salesforce API name.")
+    head = f"SELECT Id, {external_id_field} FROM {sobject} WHERE {external_id_field} IN ("  # noqa: S608 - escaped literals
+    return batch_queries(head, [soql_string(v) for v in sorted(set(values))], joiner=", ")
+
+
 def account_domain_queries(
     domains: Iterable[str], *, external_id_field: str | None = None, max_encoded: int = MAX_ENCODED_QUERY
 ) -> list[str]:

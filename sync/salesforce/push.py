@@ -59,7 +59,7 @@ from sync.salesforce.errors import (
     ReauthorizationNeeded,
     SalesforceError,
 )
-from sync.salesforce.hints import hint_for, is_transient_record_error
+from sync.salesforce.hints import hint_for, is_create_only_refusal, is_transient_record_error
 from sync.salesforce.mapping import contact_target
 from sync.salesforce.payloads import MappingOptions, NotPushable, Payload
 
@@ -212,7 +212,9 @@ class Recorder:
             )
         return bool(done)
 
-    def synced(self, entries: Iterable[Claimed], *, note: str = "") -> None:
+    def synced(self, entries: Iterable[Claimed], *, note: str = "", state: str = OutboxState.SYNCED) -> None:
+        """Settle rows in one statement (``synced``, or ``skipped``); a row changed meanwhile goes
+        back to pending."""
         entries = list(entries)
         if not entries:
             return
@@ -220,12 +222,12 @@ class Recorder:
         params: list[Any] = [p for e in entries for p in (e.id, e.version)]
         with db_connection.cursor() as cursor:
             cursor.execute(
-                f"""UPDATE sync_outboxentry o SET state = 'synced', claimed_by = '', claimed_until = NULL,
-                       last_error_code = '', last_error_message = %s
+                f"""UPDATE sync_outboxentry o SET state = %s, claimed_by = '', claimed_until = NULL,
+                       last_error_code = '', last_error_message = %s, last_error_hint = ''
                     FROM (VALUES {values}) AS v(id, version)
                     WHERE o.id = v.id AND o.updated_at = v.version AND o.claimed_by = %s AND o.state = 'in_flight'
                 """,  # noqa: S608 - placeholders only
-                [note, *params, self.worker],
+                [state, note, *params, self.worker],
             )
             cursor.execute(
                 """UPDATE sync_outboxentry SET state = 'pending', claimed_by = '', claimed_until = NULL,
@@ -292,6 +294,15 @@ class Recorder:
         self.synced([entry], note=reason)
         self.outcome.add("skipped")
 
+    def switched_off(self, entries: Sequence[Claimed], *, local_kind: str, sobject: str) -> None:
+        """Its mapping is switched off: ``skipped``, visibly, until the mapping is switched on."""
+        if not entries:
+            return
+        label = LocalKind(local_kind).label if local_kind in LocalKind.values else local_kind
+        reason = f"Not pushed: the {label} → {sobject} mapping is switched off."
+        self.synced(entries, note=reason, state=OutboxState.SKIPPED)
+        self.outcome.add("switched off", len(entries))
+
     def retry(self, entry: Claimed, *, code: str, message: str) -> None:
         attempts = entry.attempts + 1
         if attempts >= MAX_ATTEMPTS:
@@ -301,6 +312,7 @@ class Recorder:
                 attempts=attempts,
                 last_error_code=code[:80],
                 last_error_message=f"Gave up after {attempts} attempts: {message}",
+                last_error_hint="",
             )
             self._event(entry, "dead", code, message)
             self.outcome.add("dead")
@@ -312,18 +324,20 @@ class Recorder:
             next_attempt_at=timezone.now() + backoff(attempts),
             last_error_code=code[:80],
             last_error_message=message,
+            last_error_hint="",
         )
         self.outcome.add("retried")
 
     def failed(self, entry: Claimed, *, code: str, message: str, fields: Sequence[str] = ()) -> None:
         hint = hint_for(code, message, fields)
-        text = f"{message}\nHint: {hint}" if hint else message
+        text = f"{message}\nHint: {hint}" if hint else message  # the record's history keeps both in one line
         self._finish(
             entry,
             state=OutboxState.FAILED,
             attempts=entry.attempts + 1,
             last_error_code=code[:80],
-            last_error_message=text,
+            last_error_message=message,
+            last_error_hint=hint,
         )
         self._event(entry, "failed", code, text)
         self.outcome.add("failed")
@@ -448,6 +462,9 @@ class BatchPusher:
                 # Deleted in Salesforce (see sync.salesforce.pull): re-creating it is a person's decision.
                 self.recorder.skipped(entry, "Deleted in Salesforce; not re-created without a person's decision.")
                 continue
+            if self.options.is_disabled(entry.kind, built.sobject):
+                self.recorder.switched_off([entry], local_kind=entry.kind, sobject=built.sobject)
+                continue
             if link is not None and link.salesforce_id and link.last_pushed_hash == built.digest:
                 unchanged.append(entry)
                 continue
@@ -463,11 +480,15 @@ class BatchPusher:
         field_name: str,
         items: Sequence[tuple[Claimed, Payload]],
         links: dict[tuple[str, int], SalesforceLink],
+        *,
+        existing: bool = False,
     ) -> None:
+        """One collections call. ``existing``: the records are known to exist in Salesforce
+        though we hold no link (see ``is_create_only_refusal``), so create-only fields stay out."""
         records = []
         for entry, payload in items:
             link = links.get((entry.kind, entry.local_id))
-            records.append(payload.record(for_update=link is not None and bool(link.salesforce_id)))
+            records.append(payload.record(for_update=existing or (link is not None and bool(link.salesforce_id))))
         try:
             results = self.client.restful(
                 f"composite/sobjects/{sobject}/{field_name}",
@@ -481,6 +502,7 @@ class BatchPusher:
                 self.recorder.error(entry, error)
             return
         pushed: list[Pushed] = []
+        created_unrecorded: list[tuple[Claimed, Payload, list[dict[str, Any]]]] = []
         for (entry, payload), result in zip(items, results or [], strict=False):
             if result.get("success"):
                 pushed.append(
@@ -490,10 +512,18 @@ class BatchPusher:
                         sobject=sobject,
                         salesforce_id=str(result.get("id") or ""),
                         external_id=payload.external_id,
-                        created=bool(result.get("created")),
+                        # Created by our earlier push whose worker died before recording it.
+                        created=bool(result.get("created")) or existing,
                         values=synced_values_of(entry.kind, payload),
                     )
                 )
+            elif (
+                field_name
+                and not existing
+                and not getattr(links.get((entry.kind, entry.local_id)), "salesforce_id", "")
+                and is_create_only_refusal(result.get("errors") or [], payload.create_only)
+            ):
+                created_unrecorded.append((entry, payload, result.get("errors") or []))
             else:
                 self.recorder.record_error(entry, result.get("errors") or [])
         from sync.salesforce import loading
@@ -504,6 +534,28 @@ class BatchPusher:
             from sync.salesforce.event_relations import push_event_relations
 
             push_event_relations(self, pushed)
+        if created_unrecorded:
+            self._resend_existing(sobject, field_name, created_unrecorded, links)
+
+    def _resend_existing(
+        self,
+        sobject: str,
+        field_name: str,
+        refused: Sequence[tuple[Claimed, Payload, list[dict[str, Any]]]],
+        links: dict[tuple[str, int], SalesforceLink],
+    ) -> None:
+        """Records refused only for create-only fields: those that exist under our external id
+        (created by a push whose worker died before recording it) are sent again as updates; for
+        the others the field really is unwritable, and that is the admin's to fix."""
+        found: set[str] = set()
+        for soql in matching.external_id_queries(sobject, field_name, [p.external_id for _, p, _ in refused]):
+            found |= {str(row.get(field_name) or "").lower() for row in self.client.query_all(soql)}
+        existing = [(entry, payload) for entry, payload, _ in refused if payload.external_id.lower() in found]
+        for entry, payload, errors in refused:
+            if payload.external_id.lower() not in found:
+                self.recorder.record_error(entry, errors)
+        if existing:
+            self._upsert(sobject, field_name, existing, links, existing=True)
 
     # --- match before create ----------------------------------------------------------------
 

@@ -144,12 +144,14 @@ def test_a_permanent_failure_shows_the_code_and_a_hint_and_retries_after_a_fix(w
     push_all(world.org)
     entry = OutboxEntry.objects.get()
     assert entry.state == OutboxState.FAILED
-    assert entry.last_error_code
-    assert "Hint:" in entry.last_error_message
+    assert entry.last_error_code == "INVALID_FIELD_FOR_INSERT_UPDATE"
+    assert entry.last_error_hint.startswith("The integration user cannot write Industry")
+    assert "Hint:" not in entry.last_error_message
     emulator.state.restore_schema()
     assert services.outbox_retry_failed(organization=world.org, code=entry.last_error_code) == 1
     push_all(world.org)
-    assert OutboxEntry.objects.get().state == OutboxState.SYNCED
+    entry.refresh_from_db()
+    assert (entry.state, entry.last_error_code, entry.last_error_hint) == (OutboxState.SYNCED, "", "")
     assert len(records(emulator, "Account")) == 1
 
 
@@ -235,3 +237,38 @@ def test_a_backfill_above_the_threshold_goes_through_bulk_api(world, connected, 
     assert len(records(emulator, "Account")) == 30
     assert not OutboxEntry.objects.exclude(state=OutboxState.SYNCED).exists()
     assert SalesforceLink.objects.exclude(salesforce_id="").count() == 30
+
+
+def test_a_task_salesforce_created_before_its_worker_died_is_updated_not_refused(world, connected, emulator):
+    """The worker died after Salesforce created the Task and before the push was recorded: the
+    retried upsert meets an existing Task, whose TaskSubtype can't be updated."""
+    contact = ContactFactory(organization=world.org, email="jane@initech.example")
+    call = InteractionFactory(organization=world.org, kind="call", owner=world.rep.user, contacts=[contact])
+    services.salesforce_initial_sync_enqueue(organization=world.org)
+    push_all(world.org)
+    SalesforceLink.objects.filter(local_kind="call").delete()  # what the dead worker never wrote
+    services.outbox_enqueue(organization_id=world.org.pk, kind="call", local_id=call.pk)
+    calls = upserts(emulator)
+
+    result = push_all(world.org)
+
+    assert not OutboxEntry.objects.exclude(state=OutboxState.SYNCED).exists()
+    assert result.run.counts["created"] == 1
+    assert upserts(emulator) == calls + 2  # refused as a create, found by its external id, sent as an update
+    assert len(records(emulator, "Task")) == 1
+    assert set(emulator.state.counters.external_id_creations("Task").values()) == {1}
+    assert SalesforceLink.objects.get(local_kind="call").salesforce_id == records(emulator, "Task")[0]["Id"]
+
+
+def test_a_task_subtype_the_integration_user_cannot_write_still_fails_with_a_hint(world, connected, emulator):
+    contact = ContactFactory(organization=world.org, email="jane@initech.example")
+    InteractionFactory(organization=world.org, kind="call", owner=world.rep.user, contacts=[contact])
+    services.salesforce_initial_sync_enqueue(organization=world.org)
+    emulator.make_field_unwritable("Task", "TaskSubtype")
+
+    push_all(world.org)
+
+    entry = OutboxEntry.objects.get(object_kind="call")
+    assert entry.state == OutboxState.FAILED
+    assert entry.last_error_code == "INVALID_FIELD_FOR_INSERT_UPDATE"
+    assert records(emulator, "Task") == []
