@@ -271,10 +271,10 @@ class OutboxEntrySerializer(serializers.Serializer[OutboxEntry]):
     updated_at = serializers.DateTimeField()
 
     def get_error_message(self, entry: OutboxEntry) -> str:
-        return selectors.split_hint(entry.last_error_code, entry.last_error_message)[0]
+        return selectors.entry_error(entry)[0]
 
     def get_hint(self, entry: OutboxEntry) -> str:
-        return selectors.split_hint(entry.last_error_code, entry.last_error_message)[1] if entry.last_error_code else ""
+        return selectors.entry_error(entry)[1] if entry.last_error_code else ""
 
 
 class OutboxFilterSerializer(serializers.Serializer[Any]):

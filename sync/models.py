@@ -158,6 +158,8 @@ class OutboxState(models.TextChoices):
     SYNCED = "synced", "Synced"
     FAILED = "failed", "Failed"
     DEAD = "dead", "Dead"
+    # Not pushed because its object mapping is switched off; queued again when it is switched on.
+    SKIPPED = "skipped", "Skipped"
 
 
 class OutboxEntry(models.Model):
@@ -175,6 +177,9 @@ class OutboxEntry(models.Model):
     claimed_until = models.DateTimeField(null=True, blank=True)
     last_error_code = models.CharField(max_length=80, blank=True)
     last_error_message = models.TextField(blank=True)
+    # What the admin can do about a permanent failure; a database default because the outbox
+    # is written by raw INSERT … SELECT statements (sync.outbox) that don't name this column.
+    last_error_hint = models.TextField(blank=True, default="", db_default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -287,6 +287,14 @@ def split_hint(code: str, message: str) -> tuple[str, str]:
     return message.strip(), hint_for(code, message)
 
 
+def entry_error(entry: OutboxEntry) -> tuple[str, str]:
+    """A failed row's message and hint (rows failed before the hint had its own column carry it
+    inside the message)."""
+    if entry.last_error_hint:
+        return entry.last_error_message.strip(), entry.last_error_hint
+    return split_hint(entry.last_error_code, entry.last_error_message)
+
+
 @dataclass
 class FailedRecord:
     entry: OutboxEntry
@@ -323,7 +331,7 @@ def outbox_failed_records(
     )
     rows = []
     for entry in page:
-        message, hint = split_hint(entry.last_error_code, entry.last_error_message)
+        message, hint = entry_error(entry)
         rows.append(
             FailedRecord(entry=entry, record=records[(entry.object_kind, entry.local_id)], message=message, hint=hint)
         )

@@ -567,19 +567,45 @@ def object_mapping_save(*, membership: Membership, objects: list[Any]) -> Mappin
     if errors:
         raise ValidationError(errors)
     saved = []
+    switched_on: set[str] = set()
     with transaction.atomic():
         for item in objects:
             mapping, _ = ObjectMapping.objects.select_for_update().get_or_create(
                 organization_id=membership.organization_id, local_kind=item.local_kind, sobject=item.sobject
             )
+            if item.enabled and not mapping.enabled:
+                switched_on.add(item.local_kind)
             mapping.enabled = item.enabled
             mapping.external_id_field = item.external_id_field
             mapping.field_map = item.stored_field_map()
             mapping.full_clean()
             mapping.save()
             saved.append(mapping)
+        if switched_on:
+            outbox_requeue_skipped(organization_id=membership.organization_id, kinds=sorted(switched_on))
     warnings = [p for found in problems.values() for p in found if p.severity != ERROR]
     return MappingSaveResult(mappings=saved, warnings=warnings)
+
+
+def outbox_requeue_skipped(*, organization_id: int, kinds: list[str]) -> int:
+    """A mapping switched back on: what it skipped is owed again, the newest change per record
+    (older skipped changes to the same record are folded into it). Returns how many were queued."""
+    from sync.models import OutboxState
+
+    skipped = OutboxEntry.objects.filter(
+        organization_id=organization_id, state=OutboxState.SKIPPED, object_kind__in=kinds
+    ).exclude(
+        dedupe_key__in=OutboxEntry.objects.filter(
+            organization_id=organization_id, state__in=[OutboxState.PENDING, OutboxState.IN_FLIGHT]
+        ).values("dedupe_key")
+    )
+    newest = list(skipped.order_by("dedupe_key", "-id").distinct("dedupe_key").values_list("id", flat=True))
+    skipped.exclude(pk__in=newest).update(
+        state=OutboxState.SYNCED, last_error_message="Folded into a later change to the same record."
+    )
+    return OutboxEntry.objects.filter(pk__in=newest).update(
+        state=OutboxState.PENDING, attempts=0, next_attempt_at=None, last_error_message="", updated_at=timezone.now()
+    )
 
 
 def outbox_retry_for(*, membership: Membership, entry_id: int) -> bool:

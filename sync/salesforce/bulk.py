@@ -29,6 +29,7 @@ from sync.models import OutboxOperation, SalesforceConnection, SalesforceLink, S
 from sync.salesforce import loading, push
 from sync.salesforce.client import SalesforceClient, salesforce_for
 from sync.salesforce.errors import ApiBudgetExhausted, ApiLimitExceeded, ReauthorizationNeeded, SalesforceError
+from sync.salesforce.hints import is_create_only_refusal
 from sync.salesforce.payloads import NotPushable, Payload
 
 DEFAULT_THRESHOLD = 2000
@@ -103,12 +104,14 @@ def bulk_start_due(*, organization_id: int) -> bool:
         organization_id=organization_id, worker=worker, limit=JOB_MAX_RECORDS, lease=LEASE, kinds=kinds
     )
     upserts = [c for c in claimed if c.operation == OutboxOperation.UPSERT]
-    if not upserts:
+    if len(upserts) < threshold():
+        # Another worker claimed most of the backlog between the count and our claim: what is
+        # left is no backfill, so it goes back to the queue for collections, not a job of its own.
         if claimed:
             push.Recorder(organization_id=organization_id, worker=worker, run=None, outcome=push.Outcome()).release(
                 claimed
             )
-        return bool(claimed)
+        return False
     rest = [c for c in claimed if c.operation != OutboxOperation.UPSERT]
     start_jobs(connection=connection, worker=worker, claimed=upserts, release=rest)
     return True
@@ -139,6 +142,8 @@ def start_jobs(
     recorder.release(release)
     runs: list[SyncRun] = []
     client = salesforce_for(connection)
+    # Calls not yet counted by a run (the match queries): the first job's run counts them.
+    uncounted_from = client.api_calls
     try:
         pusher = push.BatchPusher(client=client, recorder=recorder, options=push.mapping_options(connection))
         try:
@@ -158,6 +163,9 @@ def start_jobs(
                 if built is None or isinstance(built, NotPushable):
                     recorder.skipped(entry, built.reason if built is not None else "The record no longer exists.")
                     continue
+                if pusher.options.is_disabled(entry.kind, built.sobject):
+                    recorder.switched_off([entry], local_kind=entry.kind, sobject=built.sobject)
+                    continue
                 link = links.get((entry.kind, entry.local_id))
                 if link is not None and link.salesforce_id and link.last_pushed_hash == built.digest:
                     unchanged.append(entry)
@@ -165,9 +173,17 @@ def start_jobs(
                 by_object[(built.sobject, built.external_id_field or "")].append((entry, built))
             recorder.unchanged(unchanged)
             for (sobject, field_name), items in by_object.items():
-                runs.append(_start_job(client, recorder, connection, sobject, field_name, items, links))
+                runs.append(
+                    _start_job(client, recorder, connection, sobject, field_name, items, links, since=uncounted_from)
+                )
+                uncounted_from = client.api_calls
         except (ApiLimitExceeded, ApiBudgetExhausted, ReauthorizationNeeded) as error:
             recorder.release(claimed, until=getattr(error, "paused_until", None))
+        except SalesforceError as error:
+            # A match query failed: every row still held waits (transient) or fails, none sits
+            # under the two-hour lease. Rows already recorded are not held any more.
+            for entry in claimed:
+                recorder.error(entry, error)
     finally:
         client.close()
     return runs
@@ -192,18 +208,32 @@ def _start_job(
     field_name: str,
     items: Sequence[tuple[push.Claimed, Payload]],
     links: Mapping[tuple[str, int], SalesforceLink],
+    *,
+    since: int,
 ) -> SyncRun:
+    """Create, fill and close one ingest job; its run counts the calls made since ``since``."""
     # What the results need to be recorded: external id → the claim, its hash.
+    # … and the field values the pull compares with (``SalesforceLink.synced_values``).
     entries = {
-        payload.external_id: [e.id, e.kind, e.local_id, e.operation, e.attempts, e.version.isoformat(), payload.digest]
+        payload.external_id: [
+            e.id,
+            e.kind,
+            e.local_id,
+            e.operation,
+            e.attempts,
+            e.version.isoformat(),
+            payload.digest,
+            push.synced_values_of(e.kind, payload),
+        ]
         for e, payload in items
     }
+    create_only = sorted({name for _, payload in items for name in payload.create_only})
     run = SyncRun.objects.create(
         organization_id=connection.organization_id,
         kind=SyncRunKind.BACKFILL,
-        counts={"total": len(items), "done": 0, "object": sobject},
+        counts={"total": len(items), "done": 0, "object": sobject, "create_only": create_only},
     )
-    calls_before = client.api_calls
+    calls_before = since
     records = [
         payload.record(for_update=bool(links.get((e.kind, e.local_id)) and links[e.kind, e.local_id].salesforce_id))
         for e, payload in items
@@ -292,6 +322,8 @@ def _record(client: SalesforceClient, run: SyncRun, info: Mapping[str, Any]) -> 
     recorder = push.Recorder(organization_id=run.organization_id, worker=run.counts["worker"], run=run, outcome=outcome)
     claims = _claims(run)
     hashes = {ext_id: v[6] for ext_id, v in run.counts["entries"].items()}
+    values = {ext_id: v[7] if len(v) > 7 else {} for ext_id, v in run.counts["entries"].items()}
+    create_only = frozenset(run.counts.get("create_only") or [])
     sobject = run.counts["object"]
     job_id = run.counts["job_id"]
     if info.get("state") != "JobComplete":
@@ -319,6 +351,7 @@ def _record(client: SalesforceClient, run: SyncRun, info: Mapping[str, Any]) -> 
                 salesforce_id=row.get("sf__Id", ""),
                 external_id=ext_id,
                 created=row.get("sf__Created", "").lower() == "true",
+                values=values[ext_id],
             )
         )
     loading.remember_salesforce_ids(pushed)
@@ -332,19 +365,22 @@ def _record(client: SalesforceClient, run: SyncRun, info: Mapping[str, Any]) -> 
         seen.add(ext_id)
         code, _, rest = row.get("sf__Error", "").partition(":")
         message, _, fields = rest.rpartition(":")
-        recorder.record_error(
-            claim,
-            [
-                {
-                    "statusCode": code,
-                    "message": message or rest,
-                    "fields": [f.strip(" -") for f in fields.split(",") if f.strip(" -")],
-                }
-            ],
-        )
+        errors: list[dict[str, object]] = [
+            {
+                "statusCode": code,
+                "message": message or rest,
+                "fields": [f.strip(" -") for f in fields.split(",") if f.strip(" -")],
+            }
+        ]
+        if is_create_only_refusal(errors, create_only):
+            # It exists already (a push that died before recording it): collections sorts it out.
+            recorder.release([claim])
+            outcome.add("requeued")
+            continue
+        recorder.record_error(claim, errors)
     # Unprocessed (an aborted or partly processed job): back to the queue.
     recorder.release([c for ext_id, c in claims.items() if ext_id not in seen])
-    run.counts = {k: v for k, v in {**run.counts, **outcome.counts}.items() if k != "entries"}
+    run.counts = {k: v for k, v in {**run.counts, **outcome.counts}.items() if k not in ("entries", "create_only")}
     run.counts["done"] = len(seen)
     run.status = SyncRunStatus.PARTIAL if outcome.counts.get("failed") else SyncRunStatus.SUCCEEDED
 

@@ -51,13 +51,16 @@ _FULL_SOURCES = frozenset(
 
 
 def options_from(connection: SalesforceConnection | None, mappings: Iterable[ObjectMapping] = ()) -> MappingOptions:
-    """An organization's mapping options from its connection and enabled object mappings."""
+    """An organization's mapping options from its connection and object mappings (a switched-off
+    mapping contributes nothing but its name to ``disabled``)."""
+    mappings = list(mappings)
     enabled = [m for m in mappings if m.enabled]
     return MappingOptions(
         contact_without_company_as=connection.contact_without_company_as if connection else "lead",
         external_id_fields={m.sobject: m.external_id_field for m in enabled if m.external_id_field},
         field_maps={(m.local_kind, m.sobject): dict(m.field_map or {}) for m in enabled},
         timezone=zoneinfo.ZoneInfo(settings.TIME_ZONE),
+        disabled=frozenset((m.local_kind, m.sobject) for m in mappings if not m.enabled),
     )
 
 

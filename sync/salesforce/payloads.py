@@ -65,6 +65,11 @@ class MappingOptions:
     timezone: datetime.tzinfo = datetime.UTC
     # False: an empty local value is left out, so Salesforce keeps what it has.
     send_empty_values: bool = False
+    # (local_kind, sobject) mappings the admin switched off: nothing is pushed through them.
+    disabled: frozenset[tuple[str, str]] = frozenset()
+
+    def is_disabled(self, local_kind: str, sobject: str) -> bool:
+        return (local_kind, sobject) in self.disabled
 
     def external_id_field(self, sobject: str) -> str:
         return self.external_id_fields.get(sobject) or DEFAULT_EXTERNAL_ID_FIELD

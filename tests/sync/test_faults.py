@@ -159,7 +159,7 @@ def test_a_missing_external_id_field_fails_with_the_field_to_create_and_pushes_n
     account = OutboxEntry.objects.get(object_kind="company")
     assert account.state == OutboxState.FAILED
     assert "Relintel_Id__c" in account.last_error_message
-    assert "Hint:" in account.last_error_message
+    assert account.last_error_hint.startswith("The field Relintel_Id__c does not exist")
     assert OutboxEntry.objects.filter(state=OutboxState.SYNCED).count() == 0
     assert (live(emulator, "Account"), live(emulator, "Contact"), live(emulator, "Task")) == ([], [], [])
 
@@ -171,7 +171,10 @@ def test_an_unwritable_mapped_field_names_the_field_and_the_record_is_not_pushed
     contact = OutboxEntry.objects.get(object_kind="contact")
     assert contact.state == OutboxState.FAILED
     assert "Title" in contact.last_error_message
-    assert "Hint:" in contact.last_error_message
+    assert (
+        contact.last_error_hint
+        == "The integration user cannot write Title: grant edit access to the field or remove it from the mapping."
+    )
     assert live(emulator, "Contact") == []
     # The call cannot name a contact that is not there: it waits on it, it is not pushed without it.
     assert live(emulator, "Task") == []

@@ -83,7 +83,7 @@ def seeded(world):
 
 def test_health_figures_count_each_state_once(world, seeded):
     health = sync_health_of(membership=world.admin)
-    assert health.queue == {"pending": 3, "in_flight": 1, "synced": 1, "failed": 2, "dead": 1}
+    assert health.queue == {"pending": 3, "in_flight": 1, "synced": 1, "failed": 2, "dead": 1, "skipped": 0}
     assert health.api_budget_calls == 6000
     assert health.api_used_percent == 8
     assert health.api_budget_used_percent == 20
@@ -295,7 +295,7 @@ def test_outsiders_page_shows_none_of_ours(world, seeded):
 def test_api_health_gives_the_same_figures(world, seeded):
     body = client_for(world.admin).get("/api/v1/salesforce-health/").json()
     assert body["status"] == "connected"
-    assert body["queue"] == {"pending": 3, "in_flight": 1, "synced": 1, "failed": 2, "dead": 1}
+    assert body["queue"] == {"pending": 3, "in_flight": 1, "synced": 1, "failed": 2, "dead": 1, "skipped": 0}
     assert (body["api_used"], body["api_max"], body["api_budget_calls"]) == (1200, 15000, 6000)
     assert body["active"] is True
     assert body["runs"][0]["duration_seconds"] == 42.0
