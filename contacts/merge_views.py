@@ -48,6 +48,17 @@ def _pair(request: HttpRequest, contact_id: int, other_id: int) -> tuple[Contact
     return survivor, merged
 
 
+@require_GET
+@member_required
+def merge_pick(request: HttpRequest, contact_id: int) -> HttpResponse:
+    """Find the other record of the same person (any contact, not only suggested duplicates)."""
+    membership = _membership(request)
+    contact = selectors.contact_get(membership=membership, contact_id=contact_id)
+    q = request.GET.get("q", "")[:200]
+    choices = selectors.contact_choices(membership=membership, q=q or contact.last_name, exclude_id=contact.pk)
+    return render(request, "contacts/merge_pick.html", {"contact": contact, "q": q, "choices": choices})
+
+
 @member_required
 def merge_compare(request: HttpRequest, contact_id: int, other_id: int) -> HttpResponse:
     """``contact_id`` survives, ``other_id`` is merged into it (a link swaps them)."""

@@ -16,6 +16,7 @@ urlpatterns = [
     path("contacts/import/<int:job_id>/confirm/", import_views.import_job_confirm, name="import_confirm"),
     path("contacts/import/<int:job_id>/cancel/", import_views.import_job_cancel, name="import_cancel"),
     path("contacts/import/<int:job_id>/progress/", import_views.import_job_progress, name="import_progress"),
+    path("contacts/<int:contact_id>/merge/", merge_views.merge_pick, name="merge_pick"),
     path("contacts/<int:contact_id>/merge/<int:other_id>/", merge_views.merge_compare, name="merge"),
     path("contacts/merges/", merge_views.merge_history, name="merge_history"),
     path("contacts/merges/<int:merge_id>/", merge_views.merge_detail, name="merge_detail"),

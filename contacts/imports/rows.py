@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 
 from contacts.normalize import normalize_email, normalize_phone, split_name
 from contacts.services import name_from_email
@@ -34,6 +35,7 @@ TARGET_FIELDS: dict[str, str] = {
 # Fields whose cells may hold several values ("a@x.com; b@y.com", Google's " ::: ").
 MULTI_VALUE_FIELDS = frozenset({"email", "other_emails", "phone", "mobile_phone"})
 
+MAX_EMAIL_LENGTH = 254
 MAX_LENGTHS = {"full_name": 300, "title": 200, "company": 200, "location": 200, "linkedin_url": 200}
 
 
@@ -113,7 +115,9 @@ def row_clean(raw: RawRow, *, default_region: str) -> tuple[CleanRow | None, lis
                 except ValidationError:
                     errors.append(RowError(raw.line, name, f"“{candidate}” is not an email address."))
                     continue
-                if email not in emails:
+                if len(email) > MAX_EMAIL_LENGTH:
+                    errors.append(RowError(raw.line, name, f"“{candidate}” is longer than an address can be."))
+                elif email not in emails:
                     emails.append(email)
     phones: list[PhoneValue] = []
     for name, kind in (("phone", "work"), ("mobile_phone", "mobile")):
@@ -134,6 +138,11 @@ def row_clean(raw: RawRow, *, default_region: str) -> tuple[CleanRow | None, lis
     linkedin_url = raw.first("linkedin_url")
     if linkedin_url and not linkedin_url.lower().startswith(("http://", "https://")):
         linkedin_url = f"https://{linkedin_url}"
+    if linkedin_url:
+        try:
+            URLValidator()(linkedin_url)
+        except ValidationError:
+            errors.append(RowError(raw.line, "linkedin_url", f"“{raw.first('linkedin_url')}” is not a web address."))
     values = {
         "full_name": full_name,
         "company": " ".join(raw.first("company").split()),

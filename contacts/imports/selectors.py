@@ -10,7 +10,10 @@ from relintel.accounts.models import Membership
 
 
 def import_jobs_for(*, membership: Membership) -> QuerySet[ImportJob]:
-    return ImportJob.objects.filter(organization_id=membership.organization_id, user_id=membership.user_id)
+    # The file (up to 20 MB) is read only by the services that parse it, which re-read the job.
+    return ImportJob.objects.filter(organization_id=membership.organization_id, user_id=membership.user_id).defer(
+        "content"
+    )
 
 
 def import_job_get(*, membership: Membership, job_id: int) -> ImportJob:
@@ -22,4 +25,4 @@ def import_job_get(*, membership: Membership, job_id: int) -> ImportJob:
 
 def import_jobs_recent(*, membership: Membership, limit: int = 20) -> list[ImportJob]:
     """The member's latest imports, without their files (which can be large)."""
-    return list(import_jobs_for(membership=membership).defer("content", "preview").order_by("-created_at")[:limit])
+    return list(import_jobs_for(membership=membership).defer("preview").order_by("-created_at")[:limit])

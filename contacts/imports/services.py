@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from contacts import services as contact_services
@@ -21,8 +21,8 @@ from contacts.imports import csvfiles
 from contacts.imports.matching import CREATE, SKIP, UPDATE, Decision, decide
 from contacts.imports.parse import Parsed, parse, sniff
 from contacts.imports.rows import TARGET_FIELDS, CleanRow, within_file_duplicates
-from contacts.models import Company, CompanyDomain, ImportJob, ImportStatus, Source
-from contacts.normalize import FREE_MAIL_DOMAINS, email_domain
+from contacts.imports.writing import companies_resolve, contacts_bulk_create
+from contacts.models import Company, ImportJob, ImportStatus, Source
 from relintel.accounts.models import Membership
 
 logger = logging.getLogger(__name__)
@@ -201,37 +201,12 @@ def import_job_cancel(*, job: ImportJob) -> ImportJob:
 # --- the run -----------------------------------------------------------------------
 
 
-def _company_for(*, membership: Membership, row: CleanRow, cache: dict[str, Company | None]) -> Company | None:
-    """The company a row names: one of that name, else the one owning its email domain, else a new one."""
-    if not row.company:
-        return None
-    key = row.company.lower()
-    if key in cache:
-        return cache[key]
-    company = (
-        Company.objects.filter(organization_id=membership.organization_id, name__iexact=row.company)
-        .order_by("id")
-        .first()
-    )
-    domains = [d for d in (email_domain(e) for e in row.emails) if d and d not in FREE_MAIL_DOMAINS]
-    if company is None and domains:
-        owned = (
-            CompanyDomain.objects.filter(organization_id=membership.organization_id, domain__in=domains)
-            .select_related("company")
-            .order_by("id")
-            .first()
-        )
-        company = owned.company if owned is not None else None
-    if company is None:
-        company = contact_services.company_create(
-            membership=membership, name=row.company[:200], domains=domains[:1], owner=membership.user
-        )
-    cache[key] = company
-    return company
+def _company_of(*, membership: Membership, row: CleanRow) -> Company | None:
+    return companies_resolve(membership=membership, rows=[row]).get(row.line)
 
 
-def _apply(*, membership: Membership, decision: Decision, companies: dict[str, Company | None]) -> int | None:
-    """Write one decision; returns the id of a contact it created."""
+def _apply(*, membership: Membership, decision: Decision) -> int | None:
+    """Write one decision through the contact services; returns the id of a contact it created."""
     row = decision.row
     if decision.action == CREATE:
         contact = contact_services.contact_create(
@@ -240,7 +215,7 @@ def _apply(*, membership: Membership, decision: Decision, companies: dict[str, C
             emails=list(row.emails),
             phones=[contact_services.PhoneInput(number=p.number, kind=p.kind) for p in row.phones],
             title=row.title,
-            company=_company_for(membership=membership, row=row, cache=companies),
+            company=_company_of(membership=membership, row=row),
             location=row.location,
             linkedin_url=row.linkedin_url,
             notes=row.notes,
@@ -258,7 +233,7 @@ def _apply(*, membership: Membership, decision: Decision, companies: dict[str, C
                 contact_services.PhoneInput(number=p.number, kind=p.kind) for p in contact.phones.all()
             ] + [contact_services.PhoneInput(number=p["number"], kind=p["kind"]) for p in changes["phones"]]  # type: ignore[attr-defined]
         if "company" in changes:
-            kwargs["company"] = _company_for(membership=membership, row=row, cache=companies)
+            kwargs["company"] = _company_of(membership=membership, row=row)
         for name in ("title", "location", "linkedin_url"):
             if name in changes:
                 kwargs[name] = changes[name]
@@ -266,6 +241,18 @@ def _apply(*, membership: Membership, decision: Decision, companies: dict[str, C
             kwargs["notes"] = f"{contact.notes}\n\n{changes['notes']}".strip() if contact.notes else changes["notes"]
         contact_services.contact_update(membership=membership, contact=contact, **kwargs)  # type: ignore[arg-type]
     return None
+
+
+def _create_many(*, membership: Membership, decisions: list[Decision]) -> list[int]:
+    """The batch's new contacts in a few statements; [] when one row needs writing on its own."""
+    if not decisions:
+        return []
+    try:
+        with transaction.atomic():
+            return contacts_bulk_create(membership=membership, rows=[d.row for d in decisions])
+    except IntegrityError:
+        # An address was taken meanwhile: row by row, so only that row is refused.
+        return []
 
 
 def _membership_of(job: ImportJob) -> Membership | None:
@@ -300,13 +287,16 @@ def _run_batch(
         decisions = decide(
             organization_id=job.organization_id, rows=rows, skipped_in_file=skipped_in_file, claimed=claimed
         )
-        companies: dict[str, Company | None] = {}
-        created: list[int] = []
+        created = _create_many(membership=membership, decisions=[d for d in decisions if d.action == CREATE])
+        job.created_count += len(created)
+        created_in_bulk = bool(created)
         for decision in decisions:
+            if decision.action == CREATE and created_in_bulk:
+                continue
             try:
                 # A savepoint per row: one row the services refuse is skipped, the batch goes on.
                 with transaction.atomic():
-                    new_id = _apply(membership=membership, decision=decision, companies=companies)
+                    new_id = _apply(membership=membership, decision=decision)
             except ValidationError as exc:
                 job.skipped_count += 1
                 if len(job.errors) < MAX_STORED_ERRORS:

@@ -116,3 +116,16 @@ def test_a_contact_of_another_organization_cannot_be_merged_in(world):
     foreign = ContactFactory(organization=world.other_org)
     assert client_for(world.rep).post(reverse("contacts:merge", args=[a.pk, foreign.pk])).status_code == 404
     assert not ContactMerge.objects.exists()
+
+
+def test_any_contact_can_be_picked_for_a_merge_from_the_edit_page(world):
+    a, b = _twins(world)
+    client = client_for(world.rep)
+    edit = client.get(reverse("contacts:edit", args=[a.pk])).content.decode()
+    assert reverse("contacts:merge_pick", args=[a.pk]) in edit
+    page = client.get(reverse("contacts:merge_pick", args=[a.pk])).content.decode()  # by last name at first
+    assert reverse("contacts:merge", args=[a.pk, b.pk]) in page
+    assert reverse("contacts:merge", args=[a.pk, a.pk]) not in page
+    found = client.get(reverse("contacts:merge_pick", args=[a.pk]), {"q": "jd@gmail"}).content.decode()
+    assert reverse("contacts:merge", args=[a.pk, b.pk]) in found
+    assert client_for(world.outsider).get(reverse("contacts:merge_pick", args=[a.pk])).status_code == 404

@@ -224,3 +224,37 @@ def test_an_outsiders_contacts_are_never_matched(world):
     job = services.import_job_confirm(job=_upload(world.rep, "linkedin_connections.csv"))
     assert job.created_count == 3
     assert Contact.objects.filter(organization=world.org, emails__email="priya@initech.example").exists()
+
+
+def test_a_row_without_a_company_joins_the_company_owning_its_email_domain(world):
+    initech = CompanyFactory(organization=world.org, name="Initech")
+    CompanyDomainFactory(company=initech, domain="initech.example")
+    job = _csv(world.rep, "Name,Email\r\nPeter Gibbons,peter@initech.example\r\nMilton,milton@gmail.com\r\n")
+    services.import_job_confirm(
+        job=services.import_job_map(job=job, column_mapping={"full_name": "Name", "email": "Email"})
+    )
+    assert Contact.objects.get(full_name="Peter Gibbons").company == initech
+    assert Contact.objects.get(full_name="Milton").company is None
+
+
+def test_an_address_taken_during_the_run_refuses_only_that_row(world, monkeypatch):
+    job = _upload(world.rep, "outlook_contacts.csv")
+    real_decide = services.decide
+
+    def someone_was_faster(**kwargs):
+        decisions = real_decide(**kwargs)  # decided before the other contact existed
+        ContactFactory(organization=world.org, first_name="Other", last_name="Person", email="chen.wei@initech.example")
+        return decisions
+
+    monkeypatch.setattr(services, "decide", someone_was_faster)
+    job = services.import_job_confirm(job=job)
+    assert (job.created_count, job.skipped_count) == (1, 2)
+    assert job.errors[-1]["line"] == 3
+    assert "chen.wei@initech.example already belongs to Other Person" in job.errors[-1]["message"]
+    assert Contact.objects.filter(full_name="Søren Kierkegaard").exists()
+
+
+def test_a_linkedin_url_that_is_not_a_web_address_is_a_row_error(world):
+    job = _csv(world.rep, "Name,LinkedIn\r\nAda,not a url at all\r\n")
+    job = services.import_job_map(job=job, column_mapping={"full_name": "Name", "linkedin_url": "LinkedIn"})
+    assert job.errors == [{"line": 2, "field": "linkedin_url", "message": "“not a url at all” is not a web address."}]
