@@ -16,7 +16,6 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, generics, mixins, serializers, viewsets
-from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
@@ -121,7 +120,10 @@ class ContactRelationshipsView(APIView):
         rows = list(contact_relationship_rows(membership=membership, contact=contact)[:WHO_KNOWS_LIMIT])
         context = {"request": request, "now": timezone.now()}
         return Response(
-            {"contact": contact.pk, "results": TeammateRelationshipSerializer(rows, many=True, context=context).data}
+            {
+                "contact": contact.pk,
+                "results": TeammateRelationshipSerializer(rows, many=True, context=context).data,  # type: ignore[arg-type]
+            }
         )
 
 
@@ -169,11 +171,11 @@ class ScoringPolicyView(generics.RetrieveUpdateAPIView[ScoringPolicy]):
     throttle_classes = (UserRateThrottle,)
     http_method_names = ["get", "patch", "head", "options"]
 
-    def get_permissions(self) -> Sequence[BasePermission]:
+    def get_permissions(self) -> Sequence[Any]:
         # Reading it is for every member (it explains the scores); changing it, for admins.
         if self.request.method == "PATCH":
             return [IsOrganizationAdmin()]
-        return list(super().get_permissions())
+        return super().get_permissions()
 
     def get_object(self) -> ScoringPolicy:
         return scoring_policy.scoring_policy_get(membership=request_membership(self.request))

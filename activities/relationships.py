@@ -142,7 +142,7 @@ def _pairs(rows: Iterable[Sequence[Any]]) -> Iterator[tuple[Pair, list[Interacti
     fact as ``score_relationship`` reads it (by position), so no object is built per fact.
     """
     for pair, group in itertools.groupby(rows, key=_PAIR_KEY):
-        yield pair, [row[2:] for row in group]
+        yield pair, [row[2:] for row in group]  # type: ignore[misc]
 
 
 _PAIR_KEY = operator.itemgetter(0, 1)
@@ -187,6 +187,7 @@ def _row(
 ) -> tuple[tuple[object, ...], tuple[object, ...] | None]:
     """The relationship row's values, and the band change to record (if any)."""
     change: tuple[object, ...] | None = None
+    changed_at: datetime.datetime | None
     if old is None:
         previous, changed_at = "", now
         change = (organization_id, pair[0], pair[1], "", score.band, now)

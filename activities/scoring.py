@@ -193,7 +193,7 @@ def score_relationship(
     kept = [f for f in facts if not (f[0] == EMAIL and f[4] > limit)] if mass else facts
     threads = two_way_threads(kept)
     now_s = now.timestamp()
-    ats = [f[2] if f[2].__class__ is float else f[2].timestamp() for f in kept]
+    ats = [_seconds(f[2]) for f in kept]
     times = sorted(ats)
     help_times = [_seconds(h.delivered_at) for h in help_facts]
     first_seen = min(times[:1] + help_times, default=None)
