@@ -336,6 +336,9 @@ def contact_create(
     return contact
 
 
+_MATCHING_FIELDS = ("needs", "expertise", "interests")
+
+
 @transaction.atomic
 def contact_update(
     *,
@@ -383,6 +386,9 @@ def contact_update(
     if owner is not _UNSET:
         _check_owner(membership=membership, owner=owner)  # type: ignore[arg-type]
         contact.owner = owner  # type: ignore[assignment]
+    matching_changed = any(
+        (getattr(contact, f) or "") != text_fields[f].strip() for f in _MATCHING_FIELDS if f in text_fields
+    )
     for field, value in text_fields.items():
         setattr(contact, field, value.strip() if field != "notes" else value)
     contact.full_clean()
@@ -398,6 +404,8 @@ def contact_update(
         transaction.on_commit(lambda: tasks.contact_match_company.delay(contact.pk))
     if not from_salesforce:
         sync_services.outbox_enqueue(organization_id=contact.organization_id, kind="contact", local_id=contact.pk)
+    if matching_changed:  # who needs what and who knows what: the matchmaking suggestions
+        transaction.on_commit(lambda: tasks.intro_suggestions_refresh_contact.delay(contact.pk))
     return contact
 
 

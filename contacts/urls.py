@@ -1,6 +1,6 @@
 from django.urls import path
 
-from contacts import export_views, merge_views, views
+from contacts import export_views, intro_views, merge_views, views
 from contacts.imports import views as import_views
 
 app_name = "contacts"
@@ -32,4 +32,20 @@ urlpatterns = [
     path("help/", views.help_offer_list, name="help_list"),
     path("help/<int:offer_id>/edit/", views.help_offer_edit, name="help_edit"),
     path("help/<int:offer_id>/status/", views.help_offer_transition, name="help_transition"),
+    path("contacts/<int:contact_id>/intros/", intro_views.intro_paths, name="intro_paths"),
+    path("contacts/<int:contact_id>/intros/ask/", intro_views.intro_request_create, name="intro_request_create"),
+    path("companies/<int:company_id>/intros/", intro_views.company_intro_paths, name="company_intro_paths"),
+    path("intros/", intro_views.intro_request_list, name="intro_request_list"),
+    path("intros/<int:request_id>/accept/", intro_views.intro_request_accept, name="intro_request_accept"),
+    path("intros/<int:request_id>/decline/", intro_views.intro_request_decline, name="intro_request_decline"),
+    path("intros/<int:request_id>/deliver/", intro_views.intro_request_deliver, name="intro_request_deliver"),
+    path("intros/<int:request_id>/cancel/", intro_views.intro_request_cancel, name="intro_request_cancel"),
+    path(
+        "suggestions/<int:suggestion_id>/accept/", intro_views.intro_suggestion_accept, name="intro_suggestion_accept"
+    ),
+    path(
+        "suggestions/<int:suggestion_id>/dismiss/",
+        intro_views.intro_suggestion_dismiss,
+        name="intro_suggestion_dismiss",
+    ),
 ]

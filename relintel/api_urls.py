@@ -10,6 +10,12 @@ from activities.capture.upload_api import CaptureUploadViewSet
 from activities.relationship_api import ContactRelationshipsView, RelationshipViewSet, ScoringPolicyView
 from contacts.api import CompanyViewSet, ContactViewSet, HelpOfferViewSet
 from contacts.imports.api import ContactExportView, ContactImportViewSet, ContactMergeViewSet
+from contacts.intro_api import (
+    CompanyIntroPathsView,
+    ContactIntroPathsView,
+    IntroRequestViewSet,
+    IntroSuggestionViewSet,
+)
 from relintel import api_schema  # noqa: F401 - registers the token scheme with the schema generator
 from relintel.dashboards.team_api import TargetAccountViewSet, TeamDashboardView
 from relintel.dashboards.today_api import NudgeActionView, NudgeListView
@@ -27,6 +33,8 @@ router.register("companies", CompanyViewSet, basename="company")
 router.register("contacts", ContactViewSet, basename="contact")
 router.register("interactions", InteractionViewSet, basename="interaction")
 router.register("help-offers", HelpOfferViewSet, basename="help-offer")
+router.register("intro-requests", IntroRequestViewSet, basename="intro-request")
+router.register("intro-suggestions", IntroSuggestionViewSet, basename="intro-suggestion")
 router.register("contact-imports", ContactImportViewSet, basename="contact-import")
 router.register("contact-merges", ContactMergeViewSet, basename="contact-merge")
 router.register("relationships", RelationshipViewSet, basename="relationship")
@@ -43,6 +51,8 @@ urlpatterns = [
     path(
         "v1/contacts/<int:contact_id>/relationships/", ContactRelationshipsView.as_view(), name="contact-relationships"
     ),
+    path("v1/contacts/<int:contact_id>/intro-paths/", ContactIntroPathsView.as_view(), name="contact-intro-paths"),
+    path("v1/companies/<int:company_id>/intro-paths/", CompanyIntroPathsView.as_view(), name="company-intro-paths"),
     path("v1/dashboards/team/", TeamDashboardView.as_view(), name="dashboard-team"),
     path("v1/nudges/", NudgeListView.as_view(), name="nudge-list"),
     path("v1/nudges/<str:nudge_key>/actions/", NudgeActionView.as_view(), name="nudge-actions"),

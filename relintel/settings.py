@@ -240,7 +240,12 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # One name for the relationship bands, wherever they appear (band, previous_band, filters).
-    "ENUM_NAME_OVERRIDES": {"BandEnum": "contacts.models.Band"},
+    "ENUM_NAME_OVERRIDES": {
+        "BandEnum": "contacts.models.Band",
+        "HelpStatusEnum": "contacts.models.HelpStatus",
+        "IntroStatusEnum": "contacts.models.IntroStatus",
+        "SuggestionStatusEnum": "contacts.models.SuggestionStatus",
+    },
 }
 
 # --- Celery ------------------------------------------------------------------

@@ -153,7 +153,34 @@ def ours(world):
         "other_id": twin.pk,
         "merge_id": _our_merge(world, contact, twin),
         "pk:contact-merge": _our_merge(world, contact, twin),
+        # Introductions: the rep asked the teammate; a suggestion of the rep's.
+        "request_id": _our_intro_request(world, contact),
+        "pk:intro-request": _our_intro_request(world, contact),
+        "suggestion_id": _our_suggestion(world, contact, twin),
+        "pk:intro-suggestion": _our_suggestion(world, contact, twin),
     }
+
+
+def _our_intro_request(world, contact) -> int:
+    from contacts.models import IntroRequest
+
+    request, _ = IntroRequest.objects.get_or_create(
+        organization=world.org,
+        requester=world.rep.user,
+        introducer=world.teammate.user,
+        target=contact,
+        defaults={"message": "Zanzibar intro"},
+    )
+    return request.pk
+
+
+def _our_suggestion(world, contact, other) -> int:
+    from contacts.models import IntroSuggestion
+
+    suggestion, _ = IntroSuggestion.objects.get_or_create(
+        organization=world.org, user=world.rep.user, contact=contact, other=other, defaults={"reason": "Zanzibar"}
+    )
+    return suggestion.pk
 
 
 def _our_import_job(world) -> int:
