@@ -17,6 +17,7 @@ import datetime
 from collections.abc import Sequence
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import (
     Case,
     CharField,
@@ -37,6 +38,9 @@ from activities.models import Direction, Interaction, InteractionKind, Participa
 
 LOOK_BACK = datetime.timedelta(days=30)
 DEFAULT_WORKING_DAYS = 2
+# Emails a teammate captured that were addressed to the rep are looked for among the
+# rep's newest participations only, so that the search stays an index range.
+RECENT_ADDRESSED = 500
 # Local parts of senders nobody replies to (a no-reply address that slipped past capture).
 AUTOMATED_SENDERS = ("noreply", "no-reply", "no_reply", "donotreply", "do-not-reply", "mailer-daemon", "postmaster")
 # The working week: Monday (0) to Friday (4).
@@ -109,6 +113,21 @@ def _automated_sender() -> Q:
     return rule
 
 
+def _same_thread() -> QuerySet[Interaction]:
+    """Later emails in the outer row's thread.
+
+    ``thread_id <> ''`` is repeated so that PostgreSQL may use the partial index on
+    ``(organization, thread_id)``; without it the planner walks the organization's
+    interactions by time instead.
+    """
+    return Interaction.objects.filter(
+        organization_id=OuterRef("organization_id"),
+        thread_id=OuterRef("thread_id"),
+        kind=InteractionKind.EMAIL,
+        occurred_at__gt=OuterRef("occurred_at"),
+    ).exclude(thread_id="")
+
+
 def _candidates(
     *, organization_id: int, now: datetime.datetime, working_days: int, max_recipients: int
 ) -> QuerySet[Interaction]:
@@ -132,13 +151,7 @@ def _candidates(
         .values("n")
     )
     # A thread is owed one reply, counted from the contact's latest message in it.
-    later_inbound = Interaction.objects.filter(
-        organization_id=OuterRef("organization_id"),
-        thread_id=OuterRef("thread_id"),
-        kind=InteractionKind.EMAIL,
-        direction=Direction.INBOUND,
-        occurred_at__gt=OuterRef("occurred_at"),
-    )
+    later_inbound = _same_thread().filter(direction=Direction.INBOUND)
     return (
         Interaction.objects.filter(
             organization_id=organization_id,
@@ -168,15 +181,17 @@ def _not_replied_by(qs: QuerySet[Interaction], *, rep: int | str) -> QuerySet[In
     # Inside the reply subquery (depth 1) and the sender check nested in it (depth 2).
     near: Any = OuterRef(rep) if isinstance(rep, str) else rep
     far: Any = OuterRef(OuterRef(rep)) if isinstance(rep, str) else rep
-    later_in_thread = Interaction.objects.filter(
-        organization_id=OuterRef("organization_id"),
-        thread_id=OuterRef("thread_id"),
-        kind=InteractionKind.EMAIL,
-        direction__in=(Direction.OUTBOUND, Direction.INTERNAL),
-        occurred_at__gt=OuterRef("occurred_at"),
-    ).filter(
-        Q(owner_id=near)
-        | Q(Exists(Participant.objects.filter(interaction_id=OuterRef("pk"), user_id=far, role=ParticipantRole.FROM)))
+    later_in_thread = (
+        _same_thread()
+        .filter(direction__in=(Direction.OUTBOUND, Direction.INTERNAL))
+        .filter(
+            Q(owner_id=near)
+            | Q(
+                Exists(
+                    Participant.objects.filter(interaction_id=OuterRef("pk"), user_id=far, role=ParticipantRole.FROM)
+                )
+            )
+        )
     )
     later_to_sender = Participant.objects.filter(
         contact_id=OuterRef("sender_contact_id"),
@@ -199,17 +214,47 @@ def _not_replied_by(qs: QuerySet[Interaction], *, rep: int | str) -> QuerySet[In
     )
 
 
+def _recent_participation_bounds(user_ids: Sequence[int]) -> dict[int, int]:
+    """Per rep, the interaction id of their ``RECENT_ADDRESSED``-th newest participation.
+
+    Participations have no time of their own, but interaction ids grow as rows are
+    written, and an email is written after it was sent: the rep's newest participations
+    cover the look-back window for anyone not copied on hundreds of emails a month. One
+    query, each rep's answer read from the ``(user, interaction)`` index alone.
+    """
+    newest = (
+        Participant.objects.filter(user_id=OuterRef("pk"))
+        .order_by("-interaction_id")
+        .values("interaction_id")[RECENT_ADDRESSED - 1 : RECENT_ADDRESSED]
+    )
+    rows = (
+        get_user_model()
+        .objects.filter(pk__in=list(user_ids))
+        .annotate(bound=Subquery(newest))
+        .values_list("pk", "bound")
+    )
+    return {pk: bound or 0 for pk, bound in rows}
+
+
+def _addressed_to(bounds: dict[int, int]) -> Q:
+    """Interactions with one of the reps as a To/Cc recipient, among their newest participations."""
+    rule = Q(pk__in=[])
+    for user_id, bound in bounds.items():
+        rule |= Q(participants__user_id=user_id, participants__interaction_id__gte=bound)
+    return rule & Q(participants__role__in=(ParticipantRole.TO, ParticipantRole.CC))
+
+
 def _owed_to(*, base: QuerySet[Interaction], user_id: int) -> tuple[QuerySet[Interaction], QuerySet[Interaction]]:
     """The rep's own captured emails, and those a teammate owns that were addressed to the rep."""
     owned = _not_replied_by(base.filter(owner_id=user_id), rep=user_id)
+    # The same emails as ``_addressed_to`` finds for counts, driven from the rep's newest
+    # participations (a backward walk of the ``(user, interaction)`` index).
+    newest = Participant.objects.filter(user_id=user_id).order_by("-interaction_id").values("interaction_id")
+    to_rep = Participant.objects.filter(
+        interaction_id=OuterRef("pk"), user_id=user_id, role__in=(ParticipantRole.TO, ParticipantRole.CC)
+    )
     addressed = _not_replied_by(
-        base.exclude(owner_id=user_id).filter(
-            Exists(
-                Participant.objects.filter(
-                    interaction_id=OuterRef("pk"), user_id=user_id, role__in=(ParticipantRole.TO, ParticipantRole.CC)
-                )
-            )
-        ),
+        base.exclude(owner_id=user_id).filter(pk__in=Subquery(newest[:RECENT_ADDRESSED])).filter(Exists(to_rep)),
         rep=user_id,
     )
     return owned, addressed
@@ -259,7 +304,7 @@ def replies_owed_counts(
     now: datetime.datetime,
     working_days: int | None = None,
 ) -> dict[int, int]:
-    """Threads owed a reply per rep (every rep of ``user_ids`` is a key), in three queries.
+    """Threads owed a reply per rep (every rep of ``user_ids`` is a key), in four queries.
 
     Counts ignore what each rep snoozed or dismissed on their Today page: a manager sees
     the replies actually outstanding.
@@ -286,10 +331,7 @@ def replies_owed_counts(
     # Addressed to a rep but owned by someone else: the join names the rep it was sent to.
     addressed = (
         _not_replied_by(
-            base.filter(
-                participants__user_id__in=list(user_ids),
-                participants__role__in=(ParticipantRole.TO, ParticipantRole.CC),
-            )
+            base.filter(_addressed_to(_recent_participation_bounds(user_ids)))
             .annotate(rep_id=F("participants__user_id"))
             .exclude(owner_id=F("rep_id")),
             rep="rep_id",

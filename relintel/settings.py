@@ -107,6 +107,11 @@ if _database_url:
         "django.db.backends.sqlite3",
     }:
         raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://…) or SQLite (sqlite:///…)")
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Pages run short, indexed queries whose cost estimates (correlated subqueries) can
+        # still pass jit_above_cost: compiling them took seconds where running took 15 ms.
+        _options = DATABASES["default"].setdefault("OPTIONS", {})
+        _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
 else:
     # Embedded mode: one file, shared by the web server and the worker. WAL and
     # IMMEDIATE transactions keep the two processes from tripping over each other.

@@ -209,7 +209,7 @@ def test_counts_per_rep_in_a_constant_number_of_queries(world, grace):
         world.other_rep.user_id: 1,
         world.admin.user_id: 0,
     }
-    assert len(queries.captured_queries) == 3
+    assert len(queries.captured_queries) == 4
 
 
 def test_counts_of_no_one_are_empty(world):

@@ -16,13 +16,14 @@ from django.db.models import (
     CharField,
     Exists,
     F,
+    FloatField,
     Func,
     OuterRef,
     Q,
     QuerySet,
     Value,
 )
-from django.db.models.functions import Cast, Concat
+from django.db.models.functions import Cast, Coalesce, Concat
 
 from contacts.models import (
     Band,
@@ -117,13 +118,26 @@ class TodayList:
 # --- hiding ------------------------------------------------------------------------------------
 
 
-def epoch_text(name: str) -> Func:
-    """A timestamp as whole seconds in text ('' for NULL): stable in a fingerprint."""
-    return Func(
-        F(name),
-        template="COALESCE(FLOOR(EXTRACT(EPOCH FROM %(expressions)s))::bigint::text, '')",
-        output_field=CharField(),
-    )
+def timestamp_text(name: str) -> Coalesce:
+    """A timestamp as text ('' for NULL): stable in a fingerprint on one database."""
+    return Coalesce(Cast(F(name), CharField()), Value(""), output_field=CharField())
+
+
+class DaysSince(Func):
+    """Days (fractional) from the timestamp column ``name`` to ``now``, in SQL on either database."""
+
+    output_field = FloatField()
+
+    def __init__(self, name: str, *, now: datetime.datetime) -> None:
+        super().__init__(Value(now), F(name))
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        template = "(EXTRACT(EPOCH FROM (%(expressions)s)) / 86400.0)"
+        return self.as_sql(compiler, connection, template=template, arg_joiner=" - ", **extra)
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        template = "(julianday(%(expressions)s))"
+        return self.as_sql(compiler, connection, template=template, arg_joiner=") - julianday(", **extra)
 
 
 def item_key(prefix: str, id_expr: Any) -> Concat:

@@ -11,10 +11,7 @@ import datetime
 
 from django.db.models import (
     CharField,
-    DateTimeField,
-    DurationField,
     Exists,
-    ExpressionWrapper,
     F,
     OuterRef,
     Q,
@@ -54,14 +51,15 @@ from relintel.dashboards.today.items import (
     REPLY,
     RHYTHM_FACTOR,
     SUGGESTION,
+    DaysSince,
     NudgeGroup,
     NudgeItem,
     TodayList,
     ago,
-    epoch_text,
     group_of,
     hidden_by_action,
     item_key,
+    timestamp_text,
     visible,
 )
 
@@ -83,17 +81,10 @@ def _cold_base(*, membership: Membership) -> QuerySet[Relationship]:
                 Value("|"),
                 F("previous_band"),
                 Value("|"),
-                epoch_text("band_changed_at"),
+                timestamp_text("band_changed_at"),
                 Value("|"),
-                epoch_text("last_interaction_at"),
+                timestamp_text("last_interaction_at"),
                 output_field=CharField(),
-            ),
-            quiet_after=ExpressionWrapper(
-                F("last_interaction_at")
-                + ExpressionWrapper(
-                    F("rhythm_days") * Value(datetime.timedelta(days=RHYTHM_FACTOR)), output_field=DurationField()
-                ),
-                output_field=DateTimeField(),
             ),
         )
     )
@@ -117,8 +108,7 @@ def _cold_rule(*, now: datetime.datetime) -> Q:
         band__in=(Band.STRONG, Band.MEDIUM),
         rhythm_days__isnull=False,
         last_interaction_at__lt=now - MIN_QUIET,
-        quiet_after__lt=now,
-    )
+    ) & Q(quiet_days__gt=F("rhythm_days") * RHYTHM_FACTOR)
     return dropped | past_rhythm
 
 
@@ -156,7 +146,11 @@ def _cold_item(rel: Relationship, *, now: datetime.datetime) -> NudgeItem:
 def going_cold(*, membership: Membership, now: datetime.datetime, limit: int = LIST_LIMIT) -> NudgeGroup:
     """Relationships that dropped a band lately, or went past twice their own rhythm."""
     qs = visible(
-        _cold_base(membership=membership).filter(_cold_rule(now=now)), membership=membership, now=now
+        _cold_base(membership=membership)
+        .annotate(quiet_days=DaysSince("last_interaction_at", now=now))
+        .filter(_cold_rule(now=now)),
+        membership=membership,
+        now=now,
     ).order_by("-strength", "id")
     return group_of(COLD, list(qs[: limit + 1]), lambda r: _cold_item(r, now=now), limit)
 
