@@ -158,6 +158,30 @@ def outbox_enqueue_many(
         return cursor.rowcount
 
 
+def captured_enqueue(*, organization_id: int, interaction_ids: Iterable[int], contact_ids: Iterable[int]) -> int:
+    """What a capture batch owes: its new and changed interactions, the contacts it created, and
+    those contacts' companies not yet in Salesforce (a Contact names its Account, so it can't
+    arrive before it). One connection check per transaction, then one statement per kind that
+    has rows; returns how many rows were written or folded."""
+    contacts = sorted({int(i) for i in contact_ids})
+    written = 0
+    if contacts and sync_active(organization_id=organization_id):
+        select = """
+            SELECT %s, 'company', company_id, 'upsert', 'company:' || company_id, 'pending', 0, NULL, '', NULL,
+                   '', '', now(), clock_timestamp()
+            FROM (SELECT DISTINCT c.company_id FROM contacts_contact c
+                  WHERE c.organization_id = %s AND c.id = ANY(%s) AND c.company_id IS NOT NULL
+                    AND NOT EXISTS (SELECT 1 FROM sync_salesforcelink l
+                                    WHERE l.organization_id = c.organization_id AND l.local_kind = 'company'
+                                      AND l.local_id = c.company_id AND l.salesforce_id <> '')) AS unlinked
+        """
+        with db_connection.cursor() as cursor:
+            cursor.execute(_INSERT_HEAD + select + _ON_CONFLICT, [organization_id, organization_id, contacts])
+            written += cursor.rowcount
+        written += outbox_enqueue_many(organization_id=organization_id, kind=LocalKind.CONTACT, local_ids=contacts)
+    return written + outbox_enqueue_many(organization_id=organization_id, kind=INTERACTION, local_ids=interaction_ids)
+
+
 def initial_sync_enqueue(*, organization_id: int) -> dict[str, int]:
     """Everything mappable, set-based: companies, contacts, non-private interactions, help offers."""
     if not sync_active(organization_id=organization_id):

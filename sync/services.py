@@ -466,6 +466,16 @@ def outbox_enqueue_many(*, organization_id: int, kind: str, local_ids: Iterable[
     )
 
 
+def outbox_enqueue_captured(*, organization_id: int, interaction_ids: Iterable[int], contact_ids: Iterable[int]) -> int:
+    """A capture batch's debt, in its transaction: interactions (not private ones or notes), the
+    contacts it created and their companies not yet in Salesforce."""
+    from sync import outbox
+
+    return outbox.captured_enqueue(
+        organization_id=organization_id, interaction_ids=interaction_ids, contact_ids=contact_ids
+    )
+
+
 @transaction.atomic
 def salesforce_initial_sync_enqueue(*, organization: Organization) -> dict[str, int]:
     """After connecting: queue everything mappable (set-based), for the first push."""

@@ -51,6 +51,7 @@ from activities.models import (
 )
 from contacts.models import ContactEmail
 from relintel.accounts.models import Membership, Organization, User
+from sync import services as sync_services
 
 # A concurrent batch (another rep's mailbox) may insert the same message or create the
 # same contact between our read and our write: the unique constraint stops it, the
@@ -193,6 +194,10 @@ def _ingest(
         elif version_key(item.version) >= version_key(row.version):
             doomed.append(row.id)
     if doomed:
+        # Before the rows go: the outbox reads each one's kind and visibility.
+        sync_services.outbox_enqueue_many(
+            organization_id=organization.pk, kind="interaction", local_ids=doomed, operation="delete"
+        )
         touched_contacts |= set(
             Participant.objects.filter(interaction_id__in=doomed, contact__isnull=False).values_list(
                 "contact_id", flat=True
@@ -340,6 +345,13 @@ def _ingest(
     )
     result.contacts_created = len(created)
     touched_contacts |= set(created)
+
+    # Owed to Salesforce, in this transaction: one INSERT … SELECT per kind and batch, after one
+    # connection check per transaction (nothing is written without a connection; the outbox
+    # leaves out private interactions and notes).
+    sync_services.outbox_enqueue_captured(
+        organization_id=organization.pk, interaction_ids=new_ids + [i for i, _ in updates], contact_ids=created
+    )
 
     stored_by_id = {row.id: row for row in stored.values()}
     rollups_touch(
