@@ -20,7 +20,6 @@ handled, and a test checks that every reference in the project is named there.
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
 from typing import Any
 
 from celery import current_app
@@ -142,6 +141,17 @@ def _move(reference: str, *, merged: Contact, survivor: Contact, exclude: Q | No
     if ids:
         model._default_manager.filter(pk__in=ids).update(**{field: survivor})
     return ids
+
+
+def _requeue_for_salesforce(organization_id: int, moved: dict[str, Any]) -> None:
+    """Interactions and help offers now about someone else go to Salesforce again (their WhoId changed)."""
+    participant = _model("activities.Participant.contact")
+    interaction_ids = participant._default_manager.filter(
+        pk__in=moved.get("activities.Participant.contact", [])
+    ).values_list("interaction_id", flat=True)
+    sync_services.outbox_enqueue_many(organization_id=organization_id, kind="interaction", local_ids=interaction_ids)
+    offers = set(moved.get("contacts.HelpOffer.contact", [])) | set(moved.get("contacts.HelpOffer.intro_contact", []))
+    sync_services.outbox_enqueue_many(organization_id=organization_id, kind="help_offer", local_ids=offers)
 
 
 def _refresh_relationships_after_commit(organization_id: int, contact_ids: list[int]) -> None:
@@ -283,6 +293,7 @@ def contact_merge(
         moved=moved,
     )
     sync_services.outbox_enqueue(organization_id=survivor.organization_id, kind="contact", local_id=survivor.pk)
+    _requeue_for_salesforce(survivor.organization_id, moved)
     _refresh_relationships_after_commit(survivor.organization_id, [survivor.pk])
     return merge
 
@@ -338,60 +349,6 @@ def contact_merge_undo(*, membership: Membership, merge: ContactMerge) -> Contac
     merge.save(update_fields=["undone_at", "undone_by"])
     for contact in (survivor, merged):
         sync_services.outbox_enqueue(organization_id=contact.organization_id, kind="contact", local_id=contact.pk)
+    _requeue_for_salesforce(survivor.organization_id, moved)
     _refresh_relationships_after_commit(survivor.organization_id, [survivor.pk, merged.pk])
     return merge
-
-
-@dataclass(frozen=True)
-class FieldRow:
-    """One line of the side-by-side page: a field and both contacts' values."""
-
-    name: str
-    label: str
-    survivor_value: str
-    merged_value: str
-    can_combine: bool
-
-    @property
-    def differs(self) -> bool:
-        return self.survivor_value != self.merged_value
-
-
-def merge_field_rows(*, survivor: Contact, merged: Contact) -> list[FieldRow]:
-    def shown(contact: Contact, name: str) -> str:
-        if name == "company":
-            return contact.company.name if contact.company else ""
-        if name == "owner":
-            return contact.owner.display_name if contact.owner else ""
-        return str(getattr(contact, name) or "")
-
-    return [
-        FieldRow(
-            name=name,
-            label=label,
-            survivor_value=shown(survivor, name),
-            merged_value=shown(merged, name),
-            can_combine=name in TEXT_CHOICE_FIELDS,
-        )
-        for name, label in MERGE_FIELDS.items()
-    ]
-
-
-_MOVED_LABELS = (
-    ("emails", "email addresses"),
-    ("phones", "phone numbers"),
-    ("activities.Participant.contact", "interaction participations"),
-    ("contacts.HelpOffer.contact", "help offers"),
-    ("contacts.HelpOffer.intro_contact", "introductions made to them"),
-    ("contacts.Relationship.contact", "relationships"),
-    ("contacts.RelationshipChange.contact", "relationship history entries"),
-    ("contacts.IntroRequest.target", "introduction requests"),
-    ("contacts.IntroRequest.via", "introduction paths"),
-    ("contacts.IntroSuggestion.contact", "introduction suggestions"),
-    ("contacts.IntroSuggestion.other", "introduction suggestions (as the other person)"),
-)
-
-
-def merge_summary(moved: dict[str, Any]) -> list[tuple[str, int]]:
-    """What a merge moved, for people: ``[("help offers", 3), …]`` (only what moved)."""
-    return [(label, len(moved.get(key, []))) for key, label in _MOVED_LABELS if moved.get(key)]

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from contacts import merge as merging
-from contacts import merge_selectors, selectors
+from contacts import merge_display, merge_selectors, selectors
 from contacts.models import Contact
 from relintel.accounts.decorators import member_required
 from relintel.accounts.models import Membership
@@ -25,7 +25,7 @@ def _membership(request: HttpRequest) -> Membership:
 class MergeForm(forms.Form):
     """Per field: keep the survivor's value, take the other's, or (for free text) keep both."""
 
-    def __init__(self, *args: Any, rows: list[merging.FieldRow], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, rows: list[merge_display.FieldRow], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for row in rows:
             choices = [(merging.SURVIVOR, "Keep"), (merging.MERGED, "Take the other")]
@@ -63,7 +63,7 @@ def merge_pick(request: HttpRequest, contact_id: int) -> HttpResponse:
 def merge_compare(request: HttpRequest, contact_id: int, other_id: int) -> HttpResponse:
     """``contact_id`` survives, ``other_id`` is merged into it (a link swaps them)."""
     survivor, merged = _pair(request, contact_id, other_id)
-    rows = merging.merge_field_rows(survivor=survivor, merged=merged)
+    rows = merge_display.merge_field_rows(survivor=survivor, merged=merged)
     form = MergeForm(request.POST if request.method == "POST" else None, rows=rows)
     if request.method == "POST" and form.is_valid():
         try:
@@ -97,7 +97,7 @@ def merge_compare(request: HttpRequest, contact_id: int, other_id: int) -> HttpR
 def merge_detail(request: HttpRequest, merge_id: int) -> HttpResponse:
     merge = merge_selectors.merge_get(membership=_membership(request), merge_id=merge_id)
     return render(
-        request, "contacts/merge_detail.html", {"merge": merge, "summary": merging.merge_summary(merge.moved)}
+        request, "contacts/merge_detail.html", {"merge": merge, "summary": merge_display.merge_summary(merge.moved)}
     )
 
 

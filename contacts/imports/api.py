@@ -22,7 +22,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
-from contacts import export, merge_selectors, selectors
+from contacts import export, merge_display, merge_selectors, selectors
 from contacts import merge as merging
 from contacts.api import ERROR_RESPONSES, scoped_contact_field
 from contacts.export_views import export_response
@@ -193,7 +193,7 @@ class ContactMergeSerializer(serializers.ModelSerializer[ContactMerge]):
         read_only_fields = fields
 
     def get_summary(self, merge: ContactMerge) -> dict[str, int]:
-        return dict(merging.merge_summary(merge.moved))
+        return dict(merge_display.merge_summary(merge.moved))
 
 
 class ContactMergeRequestSerializer(serializers.Serializer[Any]):

@@ -6,6 +6,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils import timezone
 
 from activities.models import Participant
@@ -292,3 +293,21 @@ def test_a_salesforce_linked_contact_leaves_a_note(world, pair):
     merged.refresh_from_db()
     merge = merging.contact_merge(membership=world.rep, survivor=survivor, merged=merged)
     assert "003000000000001AAA" in merge.moved["salesforce_note"]
+
+
+def test_with_salesforce_connected_the_moved_activity_and_help_are_queued_again(world, pair):
+    from sync.models import ConnectionStatus, OutboxEntry, SalesforceConnection
+
+    SalesforceConnection.objects.create(
+        organization=world.org, status=ConnectionStatus.CONNECTED, instance_url="https://sf.example"
+    )
+    survivor, merged, _ = pair
+    moved_interactions = set(Participant.objects.filter(contact=merged).values_list("interaction_id", flat=True))
+    OutboxEntry.objects.all().delete()
+    merging.contact_merge(membership=world.rep, survivor=survivor, merged=merged)
+    queued = set(OutboxEntry.objects.values_list("object_kind", "local_id"))
+    assert ("contact", survivor.pk) in queued
+    assert {i for kind, i in queued if kind in ("call", "email", "meeting")} == moved_interactions
+    assert {i for kind, i in queued if kind == "help_offer"} == set(
+        HelpOffer.objects.filter(Q(contact=survivor) | Q(intro_contact=survivor)).values_list("pk", flat=True)
+    ) - {o.pk for o in HelpOffer.objects.filter(contact=survivor, intro_contact=merged)}
