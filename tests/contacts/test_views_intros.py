@@ -240,3 +240,27 @@ def test_an_unsafe_next_is_ignored(world, suggestion):
         reverse("contacts:intro_suggestion_dismiss", args=[suggestion.pk]), {"next": "https://evil.example/"}
     )
     assert response["Location"] == INTROS
+
+
+def test_the_company_page_offers_help_and_warm_intros_for_each_person(world, grace):
+    page = client_for(world.rep).get(reverse("activities:company_page", args=[grace.company_id])).content.decode()
+    assert reverse("contacts:help_create", args=[grace.pk]) + "?next=" in page
+    assert reverse("contacts:intro_paths", args=[grace.pk]) in page
+
+
+def test_help_offered_from_the_company_page_returns_there(world, grace):
+    company_url = reverse("activities:company_page", args=[grace.company_id])
+    response = client_for(world.rep).post(
+        reverse("contacts:help_create", args=[grace.pk]),
+        {
+            "direction": "given",
+            "kind": "advice",
+            "description": "Share our playbook",
+            "intro_contact": "",
+            "due_date": "",
+            "status": "offered",
+            "next": company_url,
+        },
+    )
+    assert response.status_code == 302 and response["Location"] == company_url
+    assert HelpOffer.objects.get().contact == grace
