@@ -264,3 +264,44 @@ def test_help_offered_from_the_company_page_returns_there(world, grace):
     )
     assert response.status_code == 302 and response["Location"] == company_url
     assert HelpOffer.objects.get().contact == grace
+
+
+def test_the_pages_make_as_many_queries_with_many_rows_as_with_few(world, grace, bob):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    rep = client_for(world.rep)
+    urls = [
+        INTROS,
+        reverse("contacts:intro_paths", args=[grace.pk]),
+        reverse("contacts:company_intro_paths", args=[grace.company_id]),
+    ]
+
+    def counts() -> list[int]:
+        result = []
+        for url in urls:
+            with CaptureQueriesContext(connection) as queries:
+                assert rep.get(url).status_code == 200
+            result.append(len(queries))
+        return result
+
+    def add_rows(n: int) -> None:
+        for _ in range(n):
+            other = ContactFactory(organization=world.org, company=grace.company)
+            ask(world, other)
+            IntroRequest.objects.create(
+                organization=world.org, requester=world.teammate.user, introducer=world.rep.user, target=other
+            )
+            IntroSuggestion.objects.create(
+                organization=world.org, user=world.rep.user, contact=other, other=bob, reason="r"
+            )
+            knows(world.teammate, other, 50)
+            knows(world.teammate, bob, 90) if not Relationship.objects.filter(contact=bob).exists() else None
+            InteractionFactory(
+                organization=world.org, owner=world.teammate.user, kind="meeting", contacts=[grace, bob, other]
+            )
+
+    add_rows(1)
+    few = counts()
+    add_rows(6)
+    assert counts() == few
