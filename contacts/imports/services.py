@@ -34,6 +34,7 @@ BATCH_SIZE = 200
 # The preview keeps this many rows of each kind to show (the counts are always complete).
 PREVIEW_ROWS_PER_KIND = 100
 MAX_STORED_ERRORS = 1000
+PREVIEW_CHUNK = 2000
 
 OPEN_STATUSES = (ImportStatus.PREVIEW, ImportStatus.QUEUED, ImportStatus.RUNNING)
 
@@ -70,7 +71,18 @@ def _decision_dict(decision: Decision) -> dict[str, object]:
 
 def _preview_of(job: ImportJob, parsed: Parsed, note: str) -> dict[str, object]:
     skipped_in_file = within_file_duplicates(parsed.rows)
-    decisions = decide(organization_id=job.organization_id, rows=parsed.rows, skipped_in_file=skipped_in_file)
+    claimed: set[int] = set()
+    decisions = [
+        decision
+        # In chunks: lookups of a few thousand addresses at a time, not a whole file's.
+        for start in range(0, len(parsed.rows), PREVIEW_CHUNK)
+        for decision in decide(
+            organization_id=job.organization_id,
+            rows=parsed.rows[start : start + PREVIEW_CHUNK],
+            skipped_in_file=skipped_in_file,
+            claimed=claimed,
+        )
+    ]
     lists: dict[str, list[dict[str, object]]] = {CREATE: [], UPDATE: [], SKIP: []}
     counts = {CREATE: 0, UPDATE: 0, SKIP: 0, "invalid": len(parsed.entries) - len(parsed.rows)}
     for decision in decisions:
