@@ -92,3 +92,13 @@ def help_offer_reminders_send() -> int:
     from contacts import help_reminders
 
     return help_reminders.help_offer_reminders_send().sent
+
+
+@shared_task(
+    autoretry_for=(ConnectionError, OperationalError), retry_backoff=True, retry_backoff_max=600, max_retries=5
+)
+def import_job_preview(job_id: int) -> None:
+    """Preview a large uploaded file (nothing but the import is written)."""
+    from contacts.imports import services
+
+    services.import_job_preview_compute(job_id=job_id)

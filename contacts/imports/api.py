@@ -54,6 +54,9 @@ class ImportErrorSerializer(serializers.Serializer[Any]):
 class ImportJobSerializer(serializers.ModelSerializer[ImportJob]):
     errors = ImportErrorSerializer(many=True, read_only=True, help_text="Rows that are (or were) skipped, by line.")  # type: ignore[assignment]
     needs_mapping = serializers.SerializerMethodField(help_text="A generic CSV waits for `mapping` before its preview.")
+    previewing = serializers.SerializerMethodField(
+        help_text="A large file's preview is being prepared in the background: poll until it is false."
+    )
 
     class Meta:
         model = ImportJob
@@ -63,6 +66,7 @@ class ImportJobSerializer(serializers.ModelSerializer[ImportJob]):
             "format",
             "status",
             "needs_mapping",
+            "previewing",
             "column_mapping",
             "total_rows",
             "processed_rows",
@@ -80,6 +84,9 @@ class ImportJobSerializer(serializers.ModelSerializer[ImportJob]):
 
     def get_needs_mapping(self, job: ImportJob) -> bool:
         return services.import_job_needs_mapping(job)
+
+    def get_previewing(self, job: ImportJob) -> bool:
+        return services.import_job_previewing(job)
 
 
 class ColumnMappingSerializer(serializers.Serializer[Any]):

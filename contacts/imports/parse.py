@@ -16,6 +16,7 @@ class Sniffed:
     headers: list[str] = field(default_factory=list)
     samples: dict[str, list[str]] = field(default_factory=dict)
     suggested_mapping: dict[str, str] = field(default_factory=dict)
+    rows: int = 0  # how many rows (or cards) the file has, before any checking
 
 
 def sniff(text: str, *, format_override: str = "") -> Sniffed:
@@ -26,7 +27,7 @@ def sniff(text: str, *, format_override: str = "") -> Sniffed:
     if format_override == csvfiles.VCARD or (not format_override and csvfiles.looks_like_vcard(text)):
         if not csvfiles.looks_like_vcard(text):
             raise csvfiles.ImportFileError("The file is not a vCard: it does not start with BEGIN:VCARD.")
-        return Sniffed(format=csvfiles.VCARD)
+        return Sniffed(format=csvfiles.VCARD, rows=text.upper().count("BEGIN:VCARD"))
     table = csvfiles.read_table(text)
     detected = csvfiles.detect_format(table.headers)
     fmt = format_override or detected
@@ -40,6 +41,7 @@ def sniff(text: str, *, format_override: str = "") -> Sniffed:
         headers=table.headers,
         samples=table.samples(),
         suggested_mapping=csvfiles.guess_mapping(table.headers) if fmt == csvfiles.GENERIC else {},
+        rows=len(table.rows),
     )
 
 

@@ -30,6 +30,8 @@ logger = logging.getLogger(__name__)
 MAX_FILE_BYTES = 20 * 1024 * 1024
 # Above this many rows the run goes to a worker; below, the confirm request does it.
 INLINE_MAX_ROWS = 500
+# Checking rows for the preview is cheaper (about half a millisecond a row): more stay inline.
+INLINE_PREVIEW_MAX_ROWS = 2000
 BATCH_SIZE = 200
 # The preview keeps this many rows of each kind to show (the counts are always complete).
 PREVIEW_ROWS_PER_KIND = 100
@@ -69,7 +71,7 @@ def _decision_dict(decision: Decision) -> dict[str, object]:
     return out
 
 
-def _preview_of(job: ImportJob, parsed: Parsed, note: str) -> dict[str, object]:
+def _preview_of(job: ImportJob, parsed: Parsed) -> dict[str, object]:
     skipped_in_file = within_file_duplicates(parsed.rows)
     claimed: set[int] = set()
     decisions = [
@@ -89,7 +91,7 @@ def _preview_of(job: ImportJob, parsed: Parsed, note: str) -> dict[str, object]:
         counts[decision.action] += 1
         if len(lists[decision.action]) < PREVIEW_ROWS_PER_KIND:
             lists[decision.action].append(_decision_dict(decision))
-    return {"needs_mapping": False, "note": note, "counts": counts, **lists}
+    return {"needs_mapping": False, "counts": counts, **lists}
 
 
 def _errors(parsed: Parsed) -> list[dict[str, object]]:
@@ -97,14 +99,49 @@ def _errors(parsed: Parsed) -> list[dict[str, object]]:
 
 
 def _refresh_preview(job: ImportJob) -> None:
-    note = str(job.preview.get("note", ""))
+    kept = {k: job.preview[k] for k in ("note", "headers", "samples") if k in job.preview}
     try:
         parsed = _parsed(job)
     except csvfiles.ImportFileError as exc:
         raise ValidationError({"file": [str(exc)]}) from None
     job.total_rows = parsed.total
     job.errors = _errors(parsed)
-    job.preview = _preview_of(job, parsed, note)
+    job.preview = {**kept, **_preview_of(job, parsed)}
+
+
+def _start_preview(job: ImportJob, *, rows: int) -> None:
+    """Preview now, or for a large file in a worker (the page polls until it is ready)."""
+    if rows <= INLINE_PREVIEW_MAX_ROWS:
+        _refresh_preview(job)
+        return
+    job.total_rows = rows
+    job.preview = {**job.preview, "needs_mapping": False, "computing": True}
+
+    def enqueue() -> None:
+        from contacts import tasks
+
+        tasks.import_job_preview.delay(job.pk)
+
+    transaction.on_commit(enqueue)
+
+
+def import_job_previewing(job: ImportJob) -> bool:
+    return bool(job.preview.get("computing"))
+
+
+def import_job_preview_compute(*, job_id: int) -> None:
+    """The preview of a large file, in a worker; safe to run twice."""
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().filter(pk=job_id).first()
+        if job is None or job.status != ImportStatus.PREVIEW or not import_job_previewing(job):
+            return
+        try:
+            _refresh_preview(job)
+        except ValidationError as exc:
+            job.status = ImportStatus.FAILED
+            job.error = " ".join(exc.messages)
+            job.finished_at = timezone.now()
+        job.save()
 
 
 @transaction.atomic
@@ -138,10 +175,11 @@ def import_job_create(*, membership: Membership, filename: str, data: bytes, for
             "headers": sniffed.headers,
             "samples": sniffed.samples,
         }
-    else:
-        _refresh_preview(job)
     job.full_clean(exclude=["content"])
-    job.save()
+    job.save()  # first: the worker that may preview it reads it by id
+    if sniffed.format != csvfiles.GENERIC:
+        _start_preview(job, rows=sniffed.rows)
+        job.save()
     return job
 
 
@@ -159,15 +197,15 @@ def import_job_map(*, job: ImportJob, column_mapping: dict[str, str]) -> ImportJ
         raise ValidationError({"status": ["This import is no longer waiting for confirmation."]})
     if job.format != csvfiles.GENERIC:
         raise ValidationError({"column_mapping": ["Only a generic CSV takes a column mapping."]})
-    headers = list(job.preview.get("headers") or csvfiles.read_table(job.content).headers)
+    table = csvfiles.read_table(job.content)
+    headers = table.headers
     mapping = {str(k): str(v) for k, v in column_mapping.items() if v}
     problems = csvfiles.check_mapping(headers, mapping)
     if problems:
         raise ValidationError({f"column_mapping.{k}": [v] for k, v in problems.items()})
     job.column_mapping = mapping
-    preview_extra = {"headers": headers, "samples": job.preview.get("samples", {})}
-    _refresh_preview(job)
-    job.preview.update(preview_extra)
+    job.preview = {**job.preview, "headers": headers}
+    _start_preview(job, rows=len(table.rows))
     job.save()
     return job
 
@@ -184,6 +222,8 @@ def import_job_confirm(*, job: ImportJob) -> ImportJob:
         raise ValidationError({"status": ["This import is no longer waiting for confirmation."]})
     if import_job_needs_mapping(job):
         raise ValidationError({"column_mapping": ["Choose which column is which before importing."]})
+    if import_job_previewing(job):
+        raise ValidationError({"status": ["The preview is not ready yet."]})
     job.status = ImportStatus.QUEUED
     job.save(update_fields=["status"])
     if job.total_rows > INLINE_MAX_ROWS:

@@ -133,6 +133,6 @@ def import_job_progress(request: HttpRequest, job_id: int) -> HttpResponse:
     """The progress block alone, polled by htmx while the import runs; the whole page once it ends."""
     job = selectors.import_job_get(membership=_membership(request), job_id=job_id)
     response = render(request, "contacts/_import_progress.html", {"job": job, "poll_seconds": POLL_SECONDS})
-    if job.status not in (ImportStatus.QUEUED, ImportStatus.RUNNING):
+    if job.status not in (ImportStatus.QUEUED, ImportStatus.RUNNING) and not services.import_job_previewing(job):
         response["HX-Refresh"] = "true"
     return response

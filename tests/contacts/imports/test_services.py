@@ -258,3 +258,35 @@ def test_a_linkedin_url_that_is_not_a_web_address_is_a_row_error(world):
     job = _csv(world.rep, "Name,LinkedIn\r\nAda,not a url at all\r\n")
     job = services.import_job_map(job=job, column_mapping={"full_name": "Name", "linkedin_url": "LinkedIn"})
     assert job.errors == [{"line": 2, "field": "linkedin_url", "message": "“not a url at all” is not a web address."}]
+
+
+def test_a_large_files_preview_is_prepared_in_a_worker(world, monkeypatch, django_capture_on_commit_callbacks):
+    monkeypatch.setattr(services, "INLINE_PREVIEW_MAX_ROWS", 2)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        job = _upload(world.rep, "google_contacts_new.csv")
+    assert services.import_job_previewing(job)
+    assert job.total_rows == 3
+    with pytest.raises(ValidationError, match="not ready"):
+        services.import_job_confirm(job=job)
+    for callback in callbacks:
+        callback()  # the preview task, eagerly
+    job.refresh_from_db()
+    assert not services.import_job_previewing(job)
+    assert job.preview["counts"] == {"create": 2, "update": 0, "skip": 0, "invalid": 1}
+    assert Contact.objects.filter(organization=world.org).count() == 0
+    services.import_job_preview_compute(job_id=job.pk)  # a second run changes nothing
+    job.refresh_from_db()
+    assert job.preview["counts"]["create"] == 2
+
+
+def test_a_large_generic_csv_is_previewed_in_a_worker_after_its_mapping(
+    world, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(services, "INLINE_PREVIEW_MAX_ROWS", 2)
+    job = _upload(world.rep, "generic_latin1.csv")
+    with django_capture_on_commit_callbacks(execute=True):
+        job = services.import_job_map(job=job, column_mapping={"full_name": "Contact", "email": "E-Mail"})
+    job.refresh_from_db()
+    assert job.preview["counts"] == {"create": 2, "update": 0, "skip": 0, "invalid": 1}
+    assert job.preview["headers"][0] == "Contact"  # kept for "change the mapping"
+    assert "not UTF-8" in job.preview["note"]

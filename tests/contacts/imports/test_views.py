@@ -131,3 +131,19 @@ def test_a_teammate_and_an_outsider_cannot_see_or_run_someone_elses_import(world
         assert "google_contacts_new.csv" not in client.get(reverse("contacts:import")).content.decode()
     assert ImportJob.objects.get().status == ImportStatus.PREVIEW
     assert Contact.objects.count() == 0
+
+
+def test_a_large_files_preview_page_polls_until_it_is_ready(world, monkeypatch, django_capture_on_commit_callbacks):
+    monkeypatch.setattr(services, "INLINE_PREVIEW_MAX_ROWS", 2)
+    client = client_for(world.rep)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        _upload(client, "google_contacts_new.csv")
+    job = ImportJob.objects.get()
+    page = client.get(reverse("contacts:import_job", args=[job.pk])).content.decode()
+    assert "Reading 3 rows" in page
+    assert reverse("contacts:import_progress", args=[job.pk]) in page
+    assert "HX-Refresh" not in client.get(reverse("contacts:import_progress", args=[job.pk]))
+    for callback in callbacks:
+        callback()
+    assert client.get(reverse("contacts:import_progress", args=[job.pk]))["HX-Refresh"] == "true"
+    assert "Nothing has been written yet" in client.get(reverse("contacts:import_job", args=[job.pk])).content.decode()
