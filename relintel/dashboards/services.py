@@ -52,9 +52,10 @@ def nudge_act(
 ) -> NudgeOutcome:
     """Done, snooze or dismiss the item ``key`` (404 when it names nothing of the member's)."""
     now = now or timezone.now()
+    # The key first: to anyone but its member an item does not exist, whatever they ask.
+    item = today.nudge_get(membership=membership, key=key, now=now)
     if action not in ACTIONS:
         raise ValidationError({"action": [f"“{action}” is not an action: use done, snooze or dismiss."]})
-    item = today.nudge_get(membership=membership, key=key, now=now)
     undoable = True
     if action == "done":
         if item.kind in (today.INTRO, today.SUGGESTION):

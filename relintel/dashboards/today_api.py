@@ -105,6 +105,8 @@ class NudgeActionView(APIView):
         },
     )
     def post(self, request: Request, nudge_key: str) -> Response:
+        # Someone else's (or no) item is a 404 whatever the payload says.
+        today.nudge_get(membership=request_membership(request), key=nudge_key)
         serializer = NudgeActionInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         outcome = services.nudge_act(

@@ -121,6 +121,10 @@ def test_a_malformed_key_is_a_404(world, api):
     assert api(world.rep).post(actions("help:abc"), {"action": "dismiss"}).status_code == 404
 
 
+def test_an_outsider_with_a_bad_payload_still_gets_404(world, api, offer):
+    assert api(world.outsider).post(actions(f"help:{offer.pk}"), {}).status_code == 404
+
+
 def test_without_a_token_the_list_is_refused(world):
     from rest_framework.test import APIClient
 

@@ -186,6 +186,7 @@ def test_an_outsider_gets_404_acting_on_our_items(world, grace, today):
     client = client_for(world.outsider)
     assert client.post(act_url(f"help:{offer.pk}"), {"action": "done"}).status_code == 404
     assert client.post(undo_url(f"help:{offer.pk}")).status_code == 404
+    assert client.post(act_url(f"help:{offer.pk}"), {"action": "nonsense"}).status_code == 404
     offer.refresh_from_db()
     assert offer.status == HelpStatus.OFFERED
 
