@@ -13,6 +13,11 @@ MANAGE := $(PY) manage.py
 # The demo runs with DEBUG on and, unless DATABASE_URL / CELERY_BROKER_URL are
 # set, on the embedded SQLite file and filesystem broker under var/.
 RUN_DEBUG ?= 1
+# ... and connects the demo organization to the local Salesforce emulator, so a new user sees
+# a live sync (set to 0 to leave it out). The sync needs PostgreSQL: with a PostgreSQL on
+# 127.0.0.1:5432 and no DATABASE_URL, the demo uses its database relintel_demo
+# (scripts/demo_database.py); without one it runs on SQLite, without the sync.
+RELINTEL_DEMO_SALESFORCE ?= 1
 
 # The test suite runs on the real PostgreSQL and Redis (see .ci/run).
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/relintel
@@ -56,11 +61,13 @@ lock: $(STAMP)
 
 # --- run the demo ----------------------------------------------------------------
 run: export DEBUG ?= $(RUN_DEBUG)
+run: export RELINTEL_DEMO_SALESFORCE := $(RELINTEL_DEMO_SALESFORCE)
 run: $(STAMP)
-	$(MANAGE) migrate --noinput
-	$(MANAGE) collectstatic --noinput --verbosity 0
-	$(MANAGE) seed_demo --if-empty
-	$(PY) scripts/run_dev.py
+	@export DATABASE_URL="$$($(PY) scripts/demo_database.py)" && set -x && \
+	$(MANAGE) migrate --noinput && \
+	$(MANAGE) collectstatic --noinput --verbosity 0 && \
+	$(MANAGE) seed_demo --if-empty && \
+	exec $(PY) scripts/run_dev.py
 
 # --- quality -------------------------------------------------------------------
 lint: $(STAMP)

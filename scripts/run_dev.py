@@ -1,5 +1,11 @@
 """Run Relintel's processes together: the web server, a Celery worker and beat.
 
+With ``RELINTEL_DEMO_SALESFORCE=1`` (``make run`` sets it) and a PostgreSQL database, the
+Salesforce emulator runs as one more child (its CA trusted by the others through
+``REQUESTS_CA_BUNDLE``), and the demo organization is connected to it before the web server
+and worker start, so a new user sees a live sync. The sync's outbox is PostgreSQL-only
+(``FOR UPDATE SKIP LOCKED``): on the embedded SQLite database the emulator is left out.
+
 ``make run`` calls this after migrating and seeding; the embedded-mode smoke test
 (``tests/test_embedded_smoke.py``) starts the very same command. It needs only
 the standard library, so it also runs before Django is importable.
@@ -34,6 +40,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 QUEUES = ("default", "capture", "insight", "sync")
 
 _PR_SET_PDEATHSIG = 1
+EMULATOR_CA_BUNDLE = BASE_DIR / "var" / "emulator" / "ca-bundle.pem"  # sync/emulator/tls.py writes it
 
 
 @dataclass
@@ -103,6 +110,33 @@ def build_children(args: argparse.Namespace) -> list[Child]:
     return children
 
 
+def salesforce_demo_wanted() -> bool:
+    return os.environ.get("RELINTEL_DEMO_SALESFORCE", "0").strip().lower() not in {"", "0", "false", "no", "off"}
+
+
+def salesforce_demo_possible() -> bool:
+    return os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
+
+
+def emulator_child(port: int) -> Child:
+    return Child(
+        "salesforce-emulator",
+        [sys.executable, "manage.py", "run_salesforce_emulator", "--port", str(port), "--seed-demo"],
+    )
+
+
+def connect_demo(port: int) -> None:
+    """Connect the demo organization to the running emulator (a no-op once connected)."""
+    done = subprocess.run(  # noqa: S603 - argv built here, no shell
+        [sys.executable, "manage.py", "salesforce_demo_connect", "--url", f"https://127.0.0.1:{port}"],
+        cwd=BASE_DIR,
+        check=False,
+        timeout=120,
+    )
+    if done.returncode:
+        print("run_dev: the demo organization could not be connected to the emulator (see above)", flush=True)
+
+
 def start(child: Child) -> None:
     child.process = subprocess.Popen(  # noqa: S603 - argv built above, no shell
         child.argv,
@@ -147,7 +181,7 @@ def wait_for_port(host: str, port: int, timeout: float, alive: Callable[[], bool
     return False
 
 
-def banner(host: str, port: int) -> str:
+def banner(host: str, port: int, emulator_port: int | None = None) -> str:
     shown_host = "127.0.0.1" if host in {"0.0.0.0", ""} else host  # noqa: S104
     var_dir = os.environ.get("RELINTEL_VAR_DIR", "var")
     lines = [
@@ -159,6 +193,11 @@ def banner(host: str, port: int) -> str:
         + "; broker: "
         + ("CELERY_BROKER_URL" if os.environ.get("CELERY_BROKER_URL") else f"embedded ({var_dir}/celery/)"),
     ]
+    if emulator_port is not None:
+        lines.append(
+            f"  Salesforce emulator: https://127.0.0.1:{emulator_port} (the demo organization is connected; "
+            f"sync health at http://{shown_host}:{port}/manage/salesforce/health/)"
+        )
     try:
         sys.path.insert(0, str(BASE_DIR))
         from relintel.demo.constants import DEMO_LOGINS, DEMO_PASSWORD
@@ -180,6 +219,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int, default=2, help="Celery worker processes")
     parser.add_argument("--no-beat", action="store_true", help="do not start the Celery scheduler")
     parser.add_argument("--grace", type=float, default=20.0, help="seconds to wait for a clean stop")
+    parser.add_argument(
+        "--emulator-port",
+        type=int,
+        default=int(os.environ.get("RELINTEL_DEMO_SALESFORCE_PORT", "8443")),
+        help="the Salesforce emulator's port (with RELINTEL_DEMO_SALESFORCE=1)",
+    )
     return parser.parse_args(argv)
 
 
@@ -197,15 +242,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGHUP, on_signal)
 
-    for child in children:
-        start(child)
-
     def all_alive() -> bool:
-        return not stopping and all(c.process is not None and c.process.poll() is None for c in children)
+        return not stopping and all(c.process is not None and c.process.poll() is None for c in started)
+
+    started: list[Child] = []
+    emulator_port: int | None = None
+    if salesforce_demo_wanted() and not salesforce_demo_possible():
+        print("run_dev: the live Salesforce sync demo needs PostgreSQL (DATABASE_URL); running without it", flush=True)
+    elif salesforce_demo_wanted():
+        # Before the others: they trust its CA, and the demo is connected before the worker runs.
+        emulator = emulator_child(args.emulator_port)
+        children.insert(0, emulator)
+        os.environ["REQUESTS_CA_BUNDLE"] = str(EMULATOR_CA_BUNDLE)
+        start(emulator)
+        started.append(emulator)
+        if wait_for_port("127.0.0.1", args.emulator_port, timeout=60, alive=all_alive):
+            connect_demo(args.emulator_port)
+            emulator_port = args.emulator_port
+
+    for child in children:
+        if child not in started:
+            start(child)
+            started.append(child)
 
     if wait_for_port(args.host, args.port, timeout=60, alive=all_alive):
         time.sleep(3)  # let the worker and beat print their start-up banners first
-        print(banner(args.host, args.port), flush=True)
+        print(banner(args.host, args.port, emulator_port), flush=True)
 
     exit_code = 0
     while not stopping:

@@ -198,7 +198,9 @@ class SyncRunSerializer(serializers.Serializer[SyncRun]):
     started_at = serializers.DateTimeField()
     finished_at = serializers.DateTimeField(allow_null=True)
     duration_seconds = serializers.SerializerMethodField()
-    counts = serializers.DictField(child=serializers.IntegerField(), help_text="e.g. created, updated, failed")
+    counts = serializers.DictField(
+        source="shown_counts", child=serializers.IntegerField(), help_text="e.g. created, updated, failed"
+    )
     api_calls = serializers.IntegerField()
     error = serializers.CharField()
 

@@ -270,6 +270,12 @@ class SyncRun(models.Model):
     def __str__(self) -> str:
         return f"{self.kind} run {self.pk} ({self.status})"
 
+    @property
+    def shown_counts(self) -> dict[str, int]:
+        """The figures a person reads: a backfill's run also keeps its job id, worker and object."""
+        counts = self.counts if isinstance(self.counts, dict) else {}
+        return {k: v for k, v in counts.items() if isinstance(v, int) and not isinstance(v, bool)}
+
 
 class SyncRecordEvent(models.Model):
     """One thing that happened to one record: pushed, updated, failed, pulled, conflicted."""

@@ -67,7 +67,8 @@ from datetime import datetime as DateTime  # noqa: E402
 from typing import Any  # noqa: E402
 
 from django.core.cache import cache  # noqa: E402
-from django.db.models import Count, Min, Q  # noqa: E402
+from django.db.models import Count, JSONField, Min, Q  # noqa: E402
+from django.db.models.expressions import RawSQL  # noqa: E402
 from django.http import Http404  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
@@ -207,7 +208,9 @@ def sync_health_of(*, membership: Membership) -> SyncHealth:
     organization_id = membership.organization_id
     connection = salesforce_connection_of(membership=membership)
     queue = outbox_queue_depth(organization_id=organization_id)
-    running = SyncRun.objects.filter(organization_id=organization_id, status=SyncRunStatus.RUNNING).first()
+    running = next(
+        iter(_light(SyncRun.objects.filter(organization_id=organization_id, status=SyncRunStatus.RUNNING)[:1])), None
+    )
     return SyncHealth(
         connection=connection,
         queue=queue,
@@ -217,8 +220,21 @@ def sync_health_of(*, membership: Membership) -> SyncHealth:
     )
 
 
+def _light(runs: QuerySet[SyncRun]) -> list[SyncRun]:
+    """Runs without what a running backfill keeps for recording its results (an entry per
+    record, megabytes for a large job): PostgreSQL drops those keys before they leave."""
+    found = list(
+        runs.defer("counts").annotate(
+            light_counts=RawSQL("sync_syncrun.counts - 'entries' - 'create_only'", [], output_field=JSONField())
+        )
+    )
+    for run in found:
+        run.counts = run.light_counts  # type: ignore[attr-defined]
+    return found
+
+
 def sync_runs_recent(*, membership: Membership, limit: int = RECENT_RUNS) -> list[SyncRun]:
-    return list(SyncRun.objects.filter(organization_id=membership.organization_id).order_by("-started_at")[:limit])
+    return _light(SyncRun.objects.filter(organization_id=membership.organization_id).order_by("-started_at")[:limit])
 
 
 @dataclass
