@@ -44,6 +44,12 @@ class ImportUploadSerializer(serializers.Serializer[Any]):
         choices=ImportFormat.choices, required=False, help_text="Leave out to detect the format from the file."
     )
 
+    def validate_file(self, upload: Any) -> Any:
+        # Refused before it is read into memory.
+        if upload.size > services.MAX_FILE_BYTES:
+            raise serializers.ValidationError(f"The file is larger than {services.MAX_FILE_BYTES // (1024 * 1024)} MB.")
+        return upload
+
 
 class ImportErrorSerializer(serializers.Serializer[Any]):
     line = serializers.IntegerField(help_text="The file's line the row starts on.")

@@ -146,3 +146,13 @@ def test_export_through_the_api(world, api):
     vcard = client.get("/api/v1/contacts/export/", {"type": "vcard", "q": "zoë"})
     assert b"FN:Zo\xc3\xab M\xc3\xbcller" in b"".join(vcard.streaming_content)
     assert client.get("/api/v1/contacts/export/", {"type": "pdf"}).status_code == 400
+
+
+def test_a_file_over_the_size_limit_is_refused_before_reading(world, api, monkeypatch):
+    from contacts.imports import services
+
+    monkeypatch.setattr(services, "MAX_FILE_BYTES", 100)
+    response = _post_file(api(world.rep), "outlook_contacts.csv")
+    assert response.status_code == 400
+    assert "larger than" in response.json()["errors"]["file"][0]
+    assert not ImportJob.objects.exists()
