@@ -295,6 +295,9 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Salesforce pull: how often (seconds), and how far before the watermark each pull re-reads.
 RELINTEL_SALESFORCE_PULL_SECONDS = env_int("RELINTEL_SALESFORCE_PULL_SECONDS", 300, minimum=30)
 RELINTEL_SALESFORCE_PULL_OVERLAP_SECONDS = env_int("RELINTEL_SALESFORCE_PULL_OVERLAP_SECONDS", 120, minimum=0)
+# Team dashboard: how long its relationship-graph figures (bands and moves, accounts at risk,
+# replies owed) are reused from the cache before being worked out again (0: never cached).
+RELINTEL_TEAM_FIGURES_CACHE_SECONDS = env_int("RELINTEL_TEAM_FIGURES_CACHE_SECONDS", 300, minimum=0)
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Finds sources whose next poll is due and hands each to a worker (see activities.tasks).
     "capture-schedule-due": {"task": "activities.tasks.capture_schedule_due", "schedule": 30.0},

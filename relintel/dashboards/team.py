@@ -10,15 +10,28 @@ Every figure comes from a bounded query whose count does not depend on the data:
 * the give-first index (``contacts.givefirst``) and replies owed (``activities.replies``);
 * accounts at risk and target-account coverage (``relintel.dashboards.team_accounts``).
 
+Three figures walk the relationship graph rather than a rollup: relationships by band and
+their moves (every relationship and band change of the team's members), accounts at risk (a
+join of the team's medium-or-better relationships with their contacts' companies) and
+replies owed (threads still waiting for the rep). At 100,000 contacts and a million
+interactions each costs tens to hundreds of milliseconds, so they are kept in the cache (Redis) for
+``RELINTEL_TEAM_FIGURES_CACHE_SECONDS`` (default 300) per team, member list and period:
+a manager's repeated views and CSV exports read them back instead of recomputing.
+
 Private interactions count in their owner's numbers; their content is never read here.
 """
 
 from __future__ import annotations
 
 import datetime
+import hashlib
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, Sum
 from django.utils import timezone
 
@@ -33,6 +46,28 @@ from relintel.dashboards.team_period import Period
 KINDS: list[tuple[str, str]] = list(InteractionKind.choices)
 BANDS: list[tuple[str, str]] = list(Band.choices)  # strongest first
 MEMBER_LIMIT = 200
+T = TypeVar("T")
+
+
+def _cache_seconds() -> int:
+    return int(getattr(settings, "RELINTEL_TEAM_FIGURES_CACHE_SECONDS", 300))
+
+
+def _cached(key: str, compute: Callable[[], T]) -> T:
+    """``compute()`` once per ``_cache_seconds()``; the cache is only ever a copy of derived figures."""
+    seconds = _cache_seconds()
+    if seconds <= 0:
+        return compute()
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, seconds)
+    return value
+
+
+def _cache_key(section: str, organization_id: int, team_id: int, user_ids: list[int], extra: str = "") -> str:
+    members = hashlib.sha1(",".join(map(str, sorted(user_ids))).encode(), usedforsecurity=False).hexdigest()[:12]
+    return f"teamdash:v1:{section}:{organization_id}:{team_id}:{members}:{extra}"
 
 
 @dataclass
@@ -236,22 +271,35 @@ def team_figures(
         for user_id, by_kind in per_member.items():
             rows[user_id].by_kind = by_kind
     if wanted("relationships"):
-        for user_id, bands in bands_now(organization_id=org, user_ids=ids).items():
-            rows[user_id].bands = bands
-        for user_id, (up, down, new) in band_moves(organization_id=org, user_ids=ids, period=period).items():
+        bands, moves = _cached(
+            _cache_key("relationships", org, team.pk, ids, period.slug),
+            lambda: (
+                dict(bands_now(organization_id=org, user_ids=ids)),
+                band_moves(organization_id=org, user_ids=ids, period=period),
+            ),
+        )
+        for user_id, by_band in bands.items():
+            rows[user_id].bands = by_band
+        for user_id, (up, down, new) in moves.items():
             rows[user_id].moved_up, rows[user_id].moved_down, rows[user_id].new = up, down, new
     if wanted("givefirst"):
         gave = give_first_index(organization_id=org, user_ids=ids, start=period.start, end=period.end)
         for user_id, give in gave.items():
             rows[user_id].give = give
     if wanted("replies"):
-        owed = replies_owed(organization_id=org, user_ids=ids, now=now)
+        owed = _cached(
+            _cache_key("replies", org, team.pk, ids),
+            lambda: replies_owed(organization_id=org, user_ids=ids, now=now),
+        )
         figures.replies_available = owed is not None
         for user_id, n in (owed or {}).items():
             if user_id in rows:
                 rows[user_id].replies_owed = n
     if wanted("at_risk"):
-        figures.at_risk = accounts_at_risk(organization_id=org, user_ids=ids, period=period)
+        figures.at_risk = _cached(
+            _cache_key("at_risk", org, team.pk, ids, period.slug),
+            lambda: accounts_at_risk(organization_id=org, user_ids=ids, period=period),
+        )
     if wanted("targets"):
         figures.targets = target_coverage(organization_id=org, team=team, user_ids=ids)
     return figures

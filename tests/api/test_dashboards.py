@@ -15,6 +15,12 @@ DASHBOARD = "/api/v1/dashboards/team/"
 TARGETS = "/api/v1/target-accounts/"
 
 
+@pytest.fixture(autouse=True)
+def uncached(settings):
+    """Figures computed on every request here (caching has its own test)."""
+    settings.RELINTEL_TEAM_FIGURES_CACHE_SECONDS = 0
+
+
 @pytest.fixture
 def initech(world):
     return CompanyFactory(organization=world.org, name="Initech")

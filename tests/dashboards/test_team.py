@@ -31,6 +31,12 @@ TEAM = reverse("dashboards:team")
 CSV = reverse("dashboards:team_csv")
 
 
+@pytest.fixture(autouse=True)
+def uncached(settings):
+    """Figures computed on every request here (caching has its own test)."""
+    settings.RELINTEL_TEAM_FIGURES_CACHE_SECONDS = 0
+
+
 @pytest.fixture
 def contact(world):
     return ContactFactory(organization=world.org, first_name="Grace", last_name="Hopper")
@@ -303,3 +309,19 @@ def test_the_thirty_day_selector_still_counts_activity_by_kind(world, contact):
     _log(world, world.rep, contact, kind=InteractionKind.CALL)
     rita = next(m for m in team_dashboard(membership=world.manager).members if m.membership == world.rep)
     assert rita.by_kind == {"call": 1}
+
+
+def test_accounts_at_risk_and_replies_owed_are_cached_for_a_few_minutes(world, contact, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.RELINTEL_TEAM_FIGURES_CACHE_SECONDS = 300
+    company = CompanyFactory(organization=world.org, name="Initech")
+    _know(world.rep, ContactFactory(organization=world.org, company=company), Band.STRONG)
+    period = period_preset("4w", today=timezone.localdate())
+    first = team_figures(membership=world.manager, team_id=None, period=period)
+    assert first.at_risk.one_person_total == 1
+    _know(world.teammate, ContactFactory(organization=world.org, company=company), Band.STRONG)
+    assert team_figures(membership=world.manager, team_id=None, period=period).at_risk.one_person_total == 1
+    cache.clear()
+    assert team_figures(membership=world.manager, team_id=None, period=period).at_risk.one_person_total == 0
