@@ -350,3 +350,21 @@ def test_api_is_for_admins(world, seeded):
     assert (
         client_for(world.manager).post(f"/api/v1/salesforce-outbox/{seeded['jane_entry'].pk}/retry/").status_code == 403
     )
+
+
+def test_a_running_backfill_shows_its_figures_not_what_it_keeps_for_recording(world, seeded):
+    entries = {f"rl-task-{i}": [i, "email", i, "upsert", 0, "2026-01-01T00:00:00+00:00", "h", {}] for i in range(500)}
+    SyncRun.objects.create(
+        organization=world.org,
+        kind="backfill",
+        counts={"total": 500, "done": 20, "object": "Task", "job_id": "7505g000000A6GeAAK", "entries": entries},
+    )
+    client = client_for(world.admin)
+
+    page = client.get(reverse("sync:health")).content.decode()
+    body = client.get("/api/v1/salesforce-health/").json()
+
+    assert "rl-task-1" not in page
+    assert "7505g000000A6GeAAK" not in page
+    backfill = next(run for run in body["runs"] if run["kind"] == "backfill")
+    assert backfill["counts"] == {"total": 500, "done": 20}
