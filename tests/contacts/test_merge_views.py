@@ -129,3 +129,26 @@ def test_any_contact_can_be_picked_for_a_merge_from_the_edit_page(world):
     found = client.get(reverse("contacts:merge_pick", args=[a.pk]), {"q": "jd@gmail"}).content.decode()
     assert reverse("contacts:merge", args=[a.pk, b.pk]) in found
     assert client_for(world.outsider).get(reverse("contacts:merge_pick", args=[a.pk])).status_code == 404
+
+
+def test_the_merge_history_reads_the_same_number_of_rows_however_many_merges(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from contacts import merge as merging
+
+    client = client_for(world.rep)
+
+    def merge_some(n: int) -> None:
+        for _ in range(n):
+            a, b = ContactFactory(organization=world.org), ContactFactory(organization=world.org)
+            merging.contact_merge(membership=world.rep, survivor=a, merged=b)
+
+    merge_some(2)
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("contacts:merge_history"))
+    merge_some(6)
+    with CaptureQueriesContext(connection) as many:
+        page = client.get(reverse("contacts:merge_history")).content.decode()
+    assert page.count("Undo<span") == 8
+    assert len(many) == len(few)
