@@ -531,6 +531,13 @@ def sync_push_organization(*, organization_id: int, seconds: float = 60.0) -> bo
     return push.run_push(organization_id=organization_id, seconds=seconds).more
 
 
+def sync_runs_abandoned_close() -> int:
+    """Close the runs of workers that died, so the health page doesn't show them running."""
+    from sync.salesforce import bulk
+
+    return bulk.runs_abandoned_close()
+
+
 def sync_organizations_due() -> list[int]:
     """Organizations with outbox rows due now, whose connection can push."""
     from sync.selectors import outbox_organizations_due

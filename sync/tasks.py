@@ -10,6 +10,7 @@ def sync_push_due() -> int:
     """Beat, every 30 s: one push per organization with due outbox rows."""
     from sync import services
 
+    services.sync_runs_abandoned_close()
     organization_ids = services.sync_organizations_due()
     for organization_id in organization_ids:
         sync_push_organization.delay(organization_id)

@@ -1,8 +1,8 @@
 """Backfills through Bulk API 2.0: one ingest job per sObject for a large backlog of one kind.
 
 When the due rows of the lowest open dependency rank number at least
-``RELINTEL_SALESFORCE_BULK_THRESHOLD`` (default 2,000) for one kind, they are claimed under a
-long lease (``bulk-…``), matched, built, and sent as CSV in upsert jobs by external id
+``RELINTEL_SALESFORCE_BULK_THRESHOLD`` (default 2,000) for one kind, they are claimed (``bulk-…``;
+the usual lease until Salesforce has the job, then a two-hour one renewed by each poll), matched, built, and sent as CSV in upsert jobs by external id
 (create job → upload → ``UploadComplete``). ``sync.tasks.sync_bulk_job_poll`` then looks at
 the job now and then (a task that schedules itself, never a sleep loop) and, when it is done,
 records its successful and failed results exactly as collections results are recorded.
@@ -100,9 +100,9 @@ def bulk_start_due(*, organization_id: int) -> bool:
     if not kinds:
         return False
     worker = f"bulk-{uuid.uuid4().hex[:16]}"
-    claimed = push.claim(
-        organization_id=organization_id, worker=worker, limit=JOB_MAX_RECORDS, lease=LEASE, kinds=kinds
-    )
+    # The usual short lease while the job is built and uploaded, so a worker killed meanwhile
+    # gives the rows back within minutes; the long one once Salesforce has the job (_start_job).
+    claimed = push.claim(organization_id=organization_id, worker=worker, limit=JOB_MAX_RECORDS, kinds=kinds)
     upserts = [c for c in claimed if c.operation == OutboxOperation.UPSERT]
     if len(upserts) < threshold():
         # Another worker claimed most of the backlog between the count and our claim: what is
@@ -266,6 +266,7 @@ def _start_job(
     run.counts = {**run.counts, "job_id": job_id, "worker": recorder.worker, "entries": entries}
     run.api_calls = client.api_calls - calls_before
     run.save(update_fields=["counts", "api_calls"])
+    push.lease_extend(worker=recorder.worker, entry_ids=[e.id for e, _ in items], lease=LEASE)
     from sync import tasks
 
     transaction.on_commit(lambda: tasks.sync_bulk_job_poll.apply_async((run.pk,), countdown=2))
@@ -291,6 +292,10 @@ def bulk_poll(*, run_id: int) -> str:
             return POLL_AGAIN
         run.counts = {**run.counts, "done": int(info.get("numberRecordsProcessed") or 0)}
         if info.get("state") not in _TERMINAL:
+            # Still working: keep holding the rows (a lost poll chain lets them go after LEASE).
+            push.lease_extend(
+                worker=run.counts["worker"], entry_ids=[v[0] for v in run.counts["entries"].values()], lease=LEASE
+            )
             run.api_calls += client.api_calls - calls_before
             run.save(update_fields=["counts", "api_calls"])
             return POLL_AGAIN
@@ -383,6 +388,24 @@ def _record(client: SalesforceClient, run: SyncRun, info: Mapping[str, Any]) -> 
     run.counts = {k: v for k, v in {**run.counts, **outcome.counts}.items() if k not in ("entries", "create_only")}
     run.counts["done"] = len(seen)
     run.status = SyncRunStatus.PARTIAL if outcome.counts.get("failed") else SyncRunStatus.SUCCEEDED
+
+
+def runs_abandoned_close() -> int:
+    """Runs whose worker died (SIGKILL, a lost machine) would show as running for ever: a push
+    run past twice the claim lease, a backfill that never got its job past the lease. Their
+    rows are claimable again by then. Returns how many were closed."""
+    now = timezone.now()
+    lease = push.claim_lease()
+    message = "The worker stopped during this run; its records were queued again."
+    pushes = SyncRun.objects.filter(
+        kind=SyncRunKind.PUSH, status=SyncRunStatus.RUNNING, started_at__lt=now - 2 * lease
+    ).update(status=SyncRunStatus.FAILED, error=message, finished_at=now)
+    backfills = (
+        SyncRun.objects.filter(kind=SyncRunKind.BACKFILL, status=SyncRunStatus.RUNNING, started_at__lt=now - lease)
+        .exclude(counts__has_key="job_id")
+        .update(status=SyncRunStatus.FAILED, error=message, finished_at=now)
+    )
+    return pushes + backfills
 
 
 def _ext_field(run: SyncRun) -> str:

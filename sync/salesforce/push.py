@@ -104,6 +104,22 @@ def new_worker_id() -> str:
     return f"push-{uuid.uuid4().hex[:16]}"
 
 
+def claim_lease() -> datetime.timedelta:
+    """``RELINTEL_SALESFORCE_CLAIM_LEASE_SECONDS`` (5 minutes): how long a killed worker's rows wait."""
+    from django.conf import settings
+
+    seconds = getattr(settings, "RELINTEL_SALESFORCE_CLAIM_LEASE_SECONDS", None)
+    return datetime.timedelta(seconds=int(seconds)) if seconds else LEASE
+
+
+def lease_extend(*, worker: str, entry_ids: Sequence[int], lease: datetime.timedelta) -> int:
+    """Hold rows longer (a Bulk API job that Salesforce now works on). Leaves ``updated_at``
+    alone: it is the claim's version, and a change arriving meanwhile must still be noticed."""
+    return OutboxEntry.objects.filter(pk__in=list(entry_ids), claimed_by=worker, state=OutboxState.IN_FLIGHT).update(
+        claimed_until=timezone.now() + lease
+    )
+
+
 def claim(
     *,
     organization_id: int,
@@ -117,10 +133,7 @@ def claim(
     The lease defaults to ``RELINTEL_SALESFORCE_CLAIM_LEASE_SECONDS`` (5 minutes): how long a
     killed worker's rows wait before another worker takes them."""
     if lease is None:
-        from django.conf import settings
-
-        seconds = getattr(settings, "RELINTEL_SALESFORCE_CLAIM_LEASE_SECONDS", None)
-        lease = datetime.timedelta(seconds=int(seconds)) if seconds else LEASE
+        lease = claim_lease()
     kind_filter = "AND object_kind = ANY(%(kinds)s)" if kinds else ""
     sql = f"""
         UPDATE sync_outboxentry SET state = 'in_flight', claimed_by = %(worker)s,

@@ -44,5 +44,5 @@ def test_connecting_the_demo_again_changes_nothing(world, emulator):
 
 
 def test_the_command_says_when_there_is_no_demo_organization(world, emulator):
-    with pytest.raises(CommandError, match="run manage.py seed_demo first"):
+    with pytest.raises(CommandError, match=r"run manage\.py seed_demo first"):
         call_command("salesforce_demo_connect", "--url", emulator.url, "--organization", "no-such-org")

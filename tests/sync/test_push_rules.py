@@ -4,9 +4,11 @@ start a backfill twice, and a failure's hint travels apart from Salesforce's mes
 
 from __future__ import annotations
 
+import datetime
 import threading
 
 import pytest
+from django.utils import timezone
 
 from relintel import crypto
 from sync import services
@@ -244,3 +246,66 @@ def test_an_outsider_never_sees_our_failed_rows(world, connected, emulator):
     response = client_for(world.outsider).post(f"/api/v1/salesforce-outbox/{entry.pk}/retry/")
 
     assert response.status_code == 404
+
+
+# --- workers that die -----------------------------------------------------------------------------
+
+
+def test_a_worker_killed_while_starting_a_backfill_holds_its_rows_only_for_the_usual_lease(
+    world, connected, emulator, settings, monkeypatch
+):
+    settings.RELINTEL_SALESFORCE_BULK_THRESHOLD = 5
+    companies = CompanyFactory.create_batch(6, organization=world.org)
+    services.outbox_enqueue_many(organization_id=world.org.pk, kind="company", local_ids=[c.pk for c in companies])
+
+    def killed(**_kwargs):
+        raise KeyboardInterrupt  # stands in for SIGKILL: nothing after the claim runs
+
+    monkeypatch.setattr(bulk, "start_jobs", killed)
+    with pytest.raises(KeyboardInterrupt):
+        bulk.bulk_start_due(organization_id=world.org.pk)
+
+    latest = timezone.now() + push.claim_lease() + datetime.timedelta(seconds=5)
+    assert OutboxEntry.objects.filter(state=OutboxState.IN_FLIGHT).count() == 6
+    assert not OutboxEntry.objects.filter(claimed_until__gt=latest).exists()
+
+
+def test_once_salesforce_has_the_job_its_rows_are_held_for_the_long_lease(world, connected, emulator, settings):
+    settings.RELINTEL_SALESFORCE_BULK_THRESHOLD = 5
+    emulator.state.bulk_processing_delay = 5.0  # still working when we look
+    companies = CompanyFactory.create_batch(6, organization=world.org)
+    services.outbox_enqueue_many(organization_id=world.org.pk, kind="company", local_ids=[c.pk for c in companies])
+
+    assert bulk.bulk_start_due(organization_id=world.org.pk)
+
+    soon = timezone.now() + datetime.timedelta(hours=1)
+    assert OutboxEntry.objects.filter(state=OutboxState.IN_FLIGHT, claimed_until__gt=soon).count() == 6
+
+
+def test_runs_of_workers_that_died_are_closed_not_shown_running_for_ever(world, connected):
+    from sync import tasks
+
+    long_ago = timezone.now() - datetime.timedelta(hours=3)
+
+    def run(kind: str, started_at, **counts) -> SyncRun:
+        made = SyncRun.objects.create(organization=world.org, kind=kind, counts=counts)
+        SyncRun.objects.filter(pk=made.pk).update(started_at=started_at)
+        return made
+
+    dead_push = run("push", long_ago)
+    dead_start = run("backfill", long_ago, total=6)
+    waiting_job = run("backfill", long_ago, total=6, job_id="7505g000000A6GeAAK")
+    live_push = run("push", timezone.now())
+
+    tasks.sync_push_due()
+
+    states = dict(SyncRun.objects.values_list("pk", "status"))
+    assert states == {
+        dead_push.pk: "failed",
+        dead_start.pk: "failed",
+        waiting_job.pk: "running",
+        live_push.pk: "running",
+    }
+    dead_push.refresh_from_db()
+    assert dead_push.error == "The worker stopped during this run; its records were queued again."
+    assert dead_push.finished_at is not None
