@@ -40,7 +40,7 @@ def test_stacked_columns_are_well_formed_with_a_title_description_and_legend():
     assert root.get("role") == "img"
     assert root.get("aria-labelledby") == "activity-title activity-desc"
     assert root.find(f"{SVG}title").text == "Interactions per week"
-    assert "6 interactions in all" in root.find(f"{SVG}desc").text
+    assert "6 interactions in all" in (root.find(f"{SVG}desc").text or "")
     tooltips = [b.find(f"{SVG}title").text for b in bars(root)]
     assert tooltips == ["3 Nov · Emails: 3", "3 Nov · Calls: 1", "10 Nov · Calls: 2"]  # zero values draw nothing
     legend = [t.text for t in root.iter(f"{SVG}text")]
