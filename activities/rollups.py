@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime
 import zoneinfo
 from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -49,7 +50,7 @@ def week_start(week: datetime.date) -> datetime.datetime:
     return datetime.datetime.combine(week, datetime.time(), tzinfo=_zone())
 
 
-def _fresh(organization_id: int, condition: Q) -> Iterable[dict[str, object]]:
+def _fresh(organization_id: int, condition: Q) -> Any:  # a values() QuerySet of aggregates
     return (
         Interaction.objects.filter(organization_id=organization_id, owner_id__isnull=False)
         .filter(condition)
@@ -124,7 +125,7 @@ def activity_rollups_rebuild(*, organization_id: int) -> int:
     Readers keep seeing the old rows until the transaction commits. Returns the row count.
     """
     table = connection.ops.quote_name(ActivityRollup._meta.db_table)
-    query, params = _fresh(organization_id, Q()).query.sql_with_params()  # type: ignore[attr-defined]
+    query, params = _fresh(organization_id, Q()).query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {table} WHERE organization_id = %s", [organization_id])  # noqa: S608
         # date(): the truncated week is a timestamp on the wire; the column is a date.
