@@ -223,13 +223,13 @@ def sync_health_of(*, membership: Membership) -> SyncHealth:
 def _light(runs: QuerySet[SyncRun]) -> list[SyncRun]:
     """Runs without what a running backfill keeps for recording its results (an entry per
     record, megabytes for a large job): PostgreSQL drops those keys before they leave."""
-    found = list(
+    found: list[SyncRun] = list(
         runs.defer("counts").annotate(
             light_counts=RawSQL("sync_syncrun.counts - 'entries' - 'create_only'", [], output_field=JSONField())
         )
     )
     for run in found:
-        run.counts = run.light_counts  # type: ignore[attr-defined]
+        run.counts = getattr(run, "light_counts", None) or {}
     return found
 
 
