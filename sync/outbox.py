@@ -137,13 +137,16 @@ def outbox_enqueue_many(
         return 0
     if kind == INTERACTION or kind in PUSHED_INTERACTION_KINDS:
         kinds = list(PUSHED_INTERACTION_KINDS) if kind == INTERACTION else [kind]
+        # Driven by the ids (primary-key lookups), so a capture batch never scans the organization's
+        # interactions, whatever the planner's statistics say about it.
         select = """
-            SELECT organization_id, kind, id, %s, kind || ':' || id, 'pending', 0, NULL, '', NULL, '', '',
+            SELECT i.organization_id, i.kind, i.id, %s, i.kind || ':' || i.id, 'pending', 0, NULL, '', NULL, '', '',
                    now(), clock_timestamp()
-            FROM activities_interaction
-            WHERE organization_id = %s AND id = ANY(%s) AND kind = ANY(%s) AND visibility <> 'private'
+            FROM unnest(%s::bigint[]) AS wanted(id)
+            JOIN activities_interaction i ON i.id = wanted.id
+            WHERE i.organization_id = %s AND i.kind = ANY(%s) AND i.visibility <> 'private'
         """
-        params: list[Any] = [operation, organization_id, ids, kinds]
+        params: list[Any] = [operation, ids, organization_id, kinds]
     elif kind in LocalKind.values:
         select = """
             SELECT %s, %s, local_id, %s, %s || ':' || local_id, 'pending', 0, NULL, '', NULL, '', '',
@@ -158,28 +161,56 @@ def outbox_enqueue_many(
         return cursor.rowcount
 
 
-def captured_enqueue(*, organization_id: int, interaction_ids: Iterable[int], contact_ids: Iterable[int]) -> int:
-    """What a capture batch owes: its new and changed interactions, the contacts it created, and
-    those contacts' companies not yet in Salesforce (a Contact names its Account, so it can't
-    arrive before it). One connection check per transaction, then one statement per kind that
-    has rows; returns how many rows were written or folded."""
+_UNLINKED_COMPANIES_OF_CONTACTS = """
+    SELECT %s, 'company', company_id, 'upsert', 'company:' || company_id, 'pending', 0, NULL, '', NULL, '', '',
+           now(), clock_timestamp()
+    FROM (SELECT DISTINCT c.company_id FROM contacts_contact c
+          WHERE c.organization_id = %s AND c.id = ANY(%s) AND c.company_id IS NOT NULL
+            AND NOT EXISTS (SELECT 1 FROM sync_salesforcelink l
+                            WHERE l.organization_id = c.organization_id AND l.local_kind = 'company'
+                              AND l.local_id = c.company_id AND l.salesforce_id <> '')) AS unlinked
+"""
+_CAPTURED = """
+    SELECT %s, kind, id, 'upsert', kind || ':' || id, 'pending', 0, NULL, '', NULL, '', '', now(), clock_timestamp()
+    FROM unnest(%s::bigint[], %s::text[]) AS captured(id, kind)
+"""
+
+
+def captured_enqueue(
+    *,
+    organization_id: int,
+    new: Iterable[tuple[int, str]],
+    visibility: str,
+    changed_ids: Iterable[int] = (),
+    contact_ids: Iterable[int] = (),
+) -> int:
+    """What a capture batch owes: its new interactions (``(id, kind)``, all of the batch's
+    ``visibility``), the stored ones it changed (newer meeting versions), the contacts it created
+    and those contacts' companies not yet in Salesforce (a Contact names its Account, so it can't
+    arrive before it). One connection check per transaction, then one statement per kind that has
+    rows; the new interactions are written from what the batch knows, without reading them back.
+    Returns how many rows were written or folded."""
+    pushed = {str(kind) for kind in PUSHED_INTERACTION_KINDS}
+    rows = sorted({(int(i), kind) for i, kind in new if kind in pushed}) if visibility != "private" else []
+    changed = sorted({int(i) for i in changed_ids})
     contacts = sorted({int(i) for i in contact_ids})
+    if not (rows or changed or contacts) or not sync_active(organization_id=organization_id):
+        return 0
     written = 0
-    if contacts and sync_active(organization_id=organization_id):
-        select = """
-            SELECT %s, 'company', company_id, 'upsert', 'company:' || company_id, 'pending', 0, NULL, '', NULL,
-                   '', '', now(), clock_timestamp()
-            FROM (SELECT DISTINCT c.company_id FROM contacts_contact c
-                  WHERE c.organization_id = %s AND c.id = ANY(%s) AND c.company_id IS NOT NULL
-                    AND NOT EXISTS (SELECT 1 FROM sync_salesforcelink l
-                                    WHERE l.organization_id = c.organization_id AND l.local_kind = 'company'
-                                      AND l.local_id = c.company_id AND l.salesforce_id <> '')) AS unlinked
-        """
-        with db_connection.cursor() as cursor:
-            cursor.execute(_INSERT_HEAD + select + _ON_CONFLICT, [organization_id, organization_id, contacts])
+    with db_connection.cursor() as cursor:
+        if contacts:
+            cursor.execute(
+                _INSERT_HEAD + _UNLINKED_COMPANIES_OF_CONTACTS + _ON_CONFLICT,
+                [organization_id, organization_id, contacts],
+            )
             written += cursor.rowcount
-        written += outbox_enqueue_many(organization_id=organization_id, kind=LocalKind.CONTACT, local_ids=contacts)
-    return written + outbox_enqueue_many(organization_id=organization_id, kind=INTERACTION, local_ids=interaction_ids)
+        if rows:
+            cursor.execute(
+                _INSERT_HEAD + _CAPTURED + _ON_CONFLICT, [organization_id, [i for i, _ in rows], [k for _, k in rows]]
+            )
+            written += cursor.rowcount
+    written += outbox_enqueue_many(organization_id=organization_id, kind=LocalKind.CONTACT, local_ids=contacts)
+    return written + outbox_enqueue_many(organization_id=organization_id, kind=INTERACTION, local_ids=changed)
 
 
 def initial_sync_enqueue(*, organization_id: int) -> dict[str, int]:

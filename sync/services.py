@@ -466,13 +466,25 @@ def outbox_enqueue_many(*, organization_id: int, kind: str, local_ids: Iterable[
     )
 
 
-def outbox_enqueue_captured(*, organization_id: int, interaction_ids: Iterable[int], contact_ids: Iterable[int]) -> int:
-    """A capture batch's debt, in its transaction: interactions (not private ones or notes), the
-    contacts it created and their companies not yet in Salesforce."""
+def outbox_enqueue_captured(
+    *,
+    organization_id: int,
+    new: Iterable[tuple[int, str]],
+    visibility: str,
+    changed_ids: Iterable[int] = (),
+    contact_ids: Iterable[int] = (),
+) -> int:
+    """A capture batch's debt, in its transaction: new interactions ``(id, kind)`` of the batch's
+    visibility (not private ones, not notes), the stored ones it changed, the contacts it created
+    and their companies not yet in Salesforce."""
     from sync import outbox
 
     return outbox.captured_enqueue(
-        organization_id=organization_id, interaction_ids=interaction_ids, contact_ids=contact_ids
+        organization_id=organization_id,
+        new=new,
+        visibility=visibility,
+        changed_ids=changed_ids,
+        contact_ids=contact_ids,
     )
 
 

@@ -350,7 +350,11 @@ def _ingest(
     # connection check per transaction (nothing is written without a connection; the outbox
     # leaves out private interactions and notes).
     sync_services.outbox_enqueue_captured(
-        organization_id=organization.pk, interaction_ids=new_ids + [i for i, _ in updates], contact_ids=created
+        organization_id=organization.pk,
+        new=[(id_by_key[key], key[0]) for key, _, _ in new],
+        visibility=visibility,
+        changed_ids=[i for i, _ in updates],
+        contact_ids=created,
     )
 
     stored_by_id = {row.id: row for row in stored.values()}
