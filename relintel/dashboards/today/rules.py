@@ -128,7 +128,8 @@ def _cold_item(rel: Relationship, *, now: datetime.datetime) -> NudgeItem:
         )
         since = rel.band_changed_at
     else:
-        rhythm = f"every {rel.rhythm_days:.0f} days" if rel.rhythm_days is not None else "regularly"
+        gap = round(rel.rhythm_days or 0)
+        rhythm = "regularly" if gap < 1 else "every day" if gap == 1 else f"every {gap} days"
         reason = f"You usually talk {rhythm}; last in touch {ago(now, rel.last_interaction_at)}."
         since = rel.last_interaction_at
     return NudgeItem(
