@@ -26,15 +26,23 @@ import operator
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import connection, transaction
 from django.utils import timezone
 
-# COPY's text-format helpers, shared with the capture writer.
-from activities.capture.ingest.rows import _copy, _text
+# COPY through Django's cursor, shared with the capture writer.
+from activities.capture.ingest.rows import _copy
 from activities.models import Interaction, Participant, ScoringPolicy
-from activities.scoring import HelpFact, InteractionFact, Score, ScoringWeights, score_relationship
+from activities.scoring import (
+    HelpFact,
+    InteractionFact,
+    Score,
+    ScoreSeconds,
+    ScoringWeights,
+    score_relationship,
+    score_relationship_seconds,
+)
 from contacts.models import Contact, HelpOffer, HelpStatus, Relationship, RelationshipChange
 
 Pair = tuple[int, int]  # (user id, contact id)
@@ -42,6 +50,7 @@ Pair = tuple[int, int]  # (user id, contact id)
 _LOCK_NAMESPACE = 0x52454C  # "REL"
 _FETCH = 20_000
 _REBUILD_WORK_MEM = "256MB"
+_S = TypeVar("_S", Score, ScoreSeconds)
 
 _FACTS_SQL = """
 SELECT i.owner_id, pc.contact_id, i.kind, i.direction, EXTRACT(EPOCH FROM i.occurred_at)::float8,
@@ -154,12 +163,13 @@ def _score_all(
     *,
     now: datetime.datetime,
     weights: ScoringWeights,
-) -> Iterator[tuple[Pair, Score]]:
+    score: Callable[..., _S] = score_relationship,  # type: ignore[assignment]
+) -> Iterator[tuple[Pair, _S]]:
     for pair, facts in fact_pairs:
-        yield pair, score_relationship(facts, help_by_pair.pop(pair, ()), now=now, weights=weights)
+        yield pair, score(facts, help_by_pair.pop(pair, ()), now=now, weights=weights)
     # Help delivered to someone never talked to is still a relationship.
     for pair, help_facts in sorted(help_by_pair.items()):
-        yield pair, score_relationship((), help_facts, now=now, weights=weights)
+        yield pair, score((), help_facts, now=now, weights=weights)
 
 
 @dataclass(frozen=True)
@@ -261,23 +271,64 @@ def relationships_refresh(
 
 _CHANGE_COLUMNS = ("organization_id", "user_id", "contact_id", "from_band", "to_band", "changed_at")
 
+# The rebuild stages its scores here (no index, no foreign key, dropped at commit), then
+# applies them to the relationship table in four set-based statements. Times stay POSIX
+# seconds until PostgreSQL turns them into timestamps (``to_timestamp``: exact to the
+# microsecond for any time a timestamp can hold, as is Python's ``fromtimestamp``).
+_STAGE = "relationship_rebuild_stage"
+_STAGE_SQL = f"""
+CREATE TEMPORARY TABLE {_STAGE} (
+    user_id bigint NOT NULL, contact_id bigint NOT NULL, strength smallint NOT NULL, band varchar(10) NOT NULL,
+    interaction_count integer NOT NULL, meeting_count integer NOT NULL, inbound_count integer NOT NULL,
+    outbound_count integer NOT NULL, help_given_count integer NOT NULL, help_received_count integer NOT NULL,
+    first_interaction_at float8, last_interaction_at float8, last_inbound_at float8, last_outbound_at float8,
+    rhythm_days float8, components jsonb NOT NULL
+) ON COMMIT DROP
+"""
+_TIMES = ("first_interaction_at", "last_interaction_at", "last_inbound_at", "last_outbound_at")
+_PLAIN = tuple(c for c in _SCORE_FIELDS if c not in _TIMES)
 
-def _copy_field(value: object) -> str:
-    """One value in COPY's text format; the common types first, without a regex."""
-    if value is None:
-        return "\\N"
-    cls = value.__class__
-    if cls is int or cls is float:
-        return str(value)
-    if cls is dict:
-        # JSON escapes control characters itself; only its backslashes need doubling for COPY.
-        encoded = json.dumps(value, separators=(",", ":"))
-        return encoded.replace("\\", "\\\\") if "\\" in encoded else encoded
-    return _text(value)
+
+def _staged(column: str) -> str:
+    return f"to_timestamp(n.{column})" if column in _TIMES else f"n.{column}"
 
 
-def _copy_line(values: Sequence[object]) -> str:
-    return "\t".join(map(_copy_field, values)) + "\n"
+def _apply_sql() -> list[str]:
+    """Band changes, vanished pairs, updated pairs, new pairs: %(org)s and %(now)s."""
+    rel = _table(Relationship)
+    same_pair = "r.user_id = n.user_id AND r.contact_id = n.contact_id AND r.organization_id = %(org)s"
+    return [
+        # Before the update, while the old bands are still there.
+        f"""INSERT INTO {_table(RelationshipChange)} ({", ".join(_CHANGE_COLUMNS)})
+        SELECT %(org)s, n.user_id, n.contact_id, COALESCE(r.band, ''), n.band, %(now)s
+        FROM {_STAGE} n LEFT JOIN {rel} r ON {same_pair}
+        WHERE r.id IS NULL OR r.band <> n.band ORDER BY n.user_id, n.contact_id""",  # noqa: S608
+        f"""DELETE FROM {rel} r WHERE r.organization_id = %(org)s
+        AND NOT EXISTS (SELECT 1 FROM {_STAGE} n WHERE n.user_id = r.user_id AND n.contact_id = r.contact_id)""",  # noqa: S608
+        # An update keeps the row's keys, so no foreign key is checked again (a DELETE and
+        # INSERT of every row checked three per row, at commit).
+        f"""UPDATE {rel} r SET {", ".join(f"{c} = {_staged(c)}" for c in _SCORE_FIELDS)},
+            previous_band = CASE WHEN r.band <> n.band THEN r.band ELSE r.previous_band END,
+            band_changed_at = CASE WHEN r.band <> n.band THEN %(now)s ELSE r.band_changed_at END,
+            updated_at = %(now)s
+        FROM {_STAGE} n WHERE {same_pair}""",  # noqa: S608
+        f"""INSERT INTO {rel} ({", ".join(_REL_COLUMNS)})
+        SELECT %(org)s, n.user_id, n.contact_id, {", ".join(_staged(c) for c in _SCORE_FIELDS)}, '', %(now)s, %(now)s
+        FROM {_STAGE} n WHERE NOT EXISTS (SELECT 1 FROM {rel} r WHERE {same_pair})""",  # noqa: S608
+    ]
+
+
+def _stage_line(pair: Pair, s: ScoreSeconds) -> str:
+    """One staged row in COPY's text format (numbers, a band and JSON: nothing else to escape)."""
+    components = json.dumps(s.components, separators=(",", ":"))
+    if "\\" in components:  # JSON escapes control characters itself; COPY needs its backslashes doubled
+        components = components.replace("\\", "\\\\")
+    n = "\\N"
+    return (
+        f"{pair[0]}\t{pair[1]}\t{s[0]}\t{s[1]}\t{s[2]}\t{s[3]}\t{s[4]}\t{s[5]}\t{s[6]}\t{s[7]}"
+        f"\t{n if s[8] is None else s[8]}\t{n if s[9] is None else s[9]}\t{n if s[10] is None else s[10]}"
+        f"\t{n if s[11] is None else s[11]}\t{n if s[12] is None else s[12]}\t{components}\n"
+    )
 
 
 @dataclass(frozen=True)
@@ -312,12 +363,8 @@ def relationships_rebuild_detailed(
     say = progress or (lambda _message: None)
     _lock(organization_id)
     weights = scoring_weights_for(organization_id=organization_id)
-    existing = _existing(organization_id=organization_id, contact_ids=None)
-    say(f"{len(existing):,} existing relationships read")
     with connection.cursor() as cursor:
         help_by_pair = _help_by_pair(cursor, organization_id, None)
-    lines: list[str] = []
-    change_lines: list[str] = []
     read = 0
 
     def stream() -> Iterator[Sequence[object]]:
@@ -337,17 +384,26 @@ def relationships_rebuild_detailed(
                 if read % 200_000 < _FETCH:
                     say(f"{read:,} interaction facts scored ({time.perf_counter() - started:.1f} s)")
 
-    for pair, score in _score_all(_pairs(stream()), help_by_pair, now=now, weights=weights):
-        values, change = _row(organization_id, pair, score, existing.get(pair), now)
-        lines.append(_copy_line(values))
-        if change is not None:
-            change_lines.append(_copy_line(change))
+    scored = _score_all(_pairs(stream()), help_by_pair, now=now, weights=weights, score=score_relationship_seconds)
+    lines = [_stage_line(pair, score) for pair, score in scored]
     say(f"{read:,} interaction facts scored ({time.perf_counter() - started:.1f} s)")
     with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {_table(Relationship)} WHERE organization_id = %s", [organization_id])  # noqa: S608
-    _copy(f"COPY {_table(Relationship)} ({', '.join(_REL_COLUMNS)}) FROM STDIN", lines)
-    if change_lines:
-        _copy(f"COPY {_table(RelationshipChange)} ({', '.join(_CHANGE_COLUMNS)}) FROM STDIN", change_lines)
+        cursor.execute(_STAGE_SQL)
+    _copy(f"COPY {_STAGE} FROM STDIN", lines)
+    say(f"{len(lines):,} relationships staged ({time.perf_counter() - started:.1f} s)")
+    written: dict[str, int] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {_STAGE}")  # a temporary table has no statistics until asked
+        for name, sql in zip(("band changes", "gone", "updated", "new"), _apply_sql(), strict=True):
+            cursor.execute(sql, {"org": organization_id, "now": now})
+            written[name] = cursor.rowcount
+            say(f"{cursor.rowcount:,} {name} ({time.perf_counter() - started:.1f} s)")
+        # Dropped now rather than at commit: an outer transaction may rebuild again.
+        cursor.execute(f"DROP TABLE {_STAGE}")
+    changes = written["band changes"]
     seconds = time.perf_counter() - started
-    say(f"{len(lines):,} relationships written, {len(change_lines):,} band changes ({seconds:.1f} s)")
-    return RebuildResult(relationships=len(lines), changes=len(change_lines), interactions_read=read, seconds=seconds)
+    say(
+        f"{len(lines):,} relationships written ({written['updated']:,} updated, {written['new']:,} new, "
+        f"{written['gone']:,} gone), {changes:,} band changes ({seconds:.1f} s)"
+    )
+    return RebuildResult(relationships=len(lines), changes=changes, interactions_read=read, seconds=seconds)

@@ -174,6 +174,25 @@ def two_way_threads(facts: Iterable[InteractionFact]) -> set[str]:
     return inbound & outbound
 
 
+class ScoreSeconds(NamedTuple):
+    """A ``Score`` with its four times as POSIX seconds (the rebuild writes them as they are)."""
+
+    strength: int
+    band: str
+    interaction_count: int
+    meeting_count: int
+    inbound_count: int
+    outbound_count: int
+    help_given_count: int
+    help_received_count: int
+    first_interaction_at: float | None
+    last_interaction_at: float | None
+    last_inbound_at: float | None
+    last_outbound_at: float | None
+    rhythm_days: float | None
+    components: dict[str, Any]
+
+
 def score_relationship(
     facts: Sequence[InteractionFact],
     help_facts: Sequence[HelpFact],
@@ -183,8 +202,38 @@ def score_relationship(
 ) -> Score:
     """Score one pair from all its interactions and delivered help (any order).
 
-    Times may be aware datetimes or POSIX seconds (the rebuild reads seconds, so a million
-    facts never become a million datetimes); either gives the same score.
+    Times may be aware datetimes or POSIX seconds; either gives the same score.
+    """
+    s = score_relationship_seconds(facts, help_facts, now=now, weights=weights)
+    return Score(
+        strength=s.strength,
+        band=s.band,
+        interaction_count=s.interaction_count,
+        meeting_count=s.meeting_count,
+        inbound_count=s.inbound_count,
+        outbound_count=s.outbound_count,
+        help_given_count=s.help_given_count,
+        help_received_count=s.help_received_count,
+        first_interaction_at=_moment(s.first_interaction_at),
+        last_interaction_at=_moment(s.last_interaction_at),
+        last_inbound_at=_moment(s.last_inbound_at),
+        last_outbound_at=_moment(s.last_outbound_at),
+        rhythm_days=s.rhythm_days,
+        components=s.components,
+    )
+
+
+def score_relationship_seconds(
+    facts: Sequence[InteractionFact],
+    help_facts: Sequence[HelpFact],
+    *,
+    now: datetime.datetime,
+    weights: ScoringWeights,
+) -> ScoreSeconds:
+    """``score_relationship``'s one implementation, its times left as POSIX seconds.
+
+    The rebuild reads seconds and writes seconds, so a million facts never become a
+    million datetimes.
     """
     limit = weights.mass_mail_recipients
     # Facts are read by position (kind, direction, occurred_at, thread_id, contacts): a rebuild
@@ -290,21 +339,21 @@ def score_relationship(
         "tenure_days": round(tenure_days),
         "last_reply_at": _moment(last_in).isoformat() if last_in is not None else None,  # type: ignore[union-attr]
     }
-    return Score(
-        strength=strength,
-        band=band_for(strength),
-        interaction_count=len(kept),
-        meeting_count=meetings,
-        inbound_count=inbound,
-        outbound_count=outbound,
-        help_given_count=len(given),
-        help_received_count=len(received),
-        first_interaction_at=_moment(times[0]) if times else None,
-        last_interaction_at=_moment(last_at),
-        last_inbound_at=_moment(last_in),
-        last_outbound_at=_moment(last_out),
-        rhythm_days=_rhythm_seconds(times),
-        components=components,
+    return ScoreSeconds(
+        strength,
+        band_for(strength),
+        len(kept),
+        meetings,
+        inbound,
+        outbound,
+        len(given),
+        len(received),
+        times[0] if times else None,
+        last_at,
+        last_in,
+        last_out,
+        _rhythm_seconds(times),
+        components,
     )
 
 
