@@ -371,9 +371,17 @@ def relationships_rebuild_detailed(
         nonlocal read
         # A server-side cursor: the facts arrive in batches, never all in memory at once.
         # The two sorts (by interaction for the mass-mail count, by pair for the stream)
-        # stay in memory instead of spilling to disk; for this transaction only.
+        # stay in memory instead of spilling to disk. The distinct (interaction, contact)
+        # pairs are sorted rather than hashed: the window that counts each interaction's
+        # contacts needs them in that order anyway (hash then sort: ~20 % slower). Both
+        # settings only for this query: the caller's transaction gets its own back.
         with connection.cursor() as cursor:
-            cursor.execute(f"SET LOCAL work_mem = '{_REBUILD_WORK_MEM}'")
+            cursor.execute("SELECT current_setting('work_mem'), current_setting('enable_hashagg')")
+            previous = cursor.fetchone()
+            cursor.execute(
+                "SELECT set_config('work_mem', %s, true), set_config('enable_hashagg', 'off', true)",
+                [_REBUILD_WORK_MEM],
+            )
         with connection.chunked_cursor() as cursor:
             cursor.execute(_facts_sql(contacts=False), [organization_id])
             while batch := cursor.fetchmany(_FETCH):
@@ -383,6 +391,8 @@ def relationships_rebuild_detailed(
                 read += len(batch)
                 if read % 200_000 < _FETCH:
                     say(f"{read:,} interaction facts scored ({time.perf_counter() - started:.1f} s)")
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('work_mem', %s, true), set_config('enable_hashagg', %s, true)", previous)
 
     scored = _score_all(_pairs(stream()), help_by_pair, now=now, weights=weights, score=score_relationship_seconds)
     lines = [_stage_line(pair, score) for pair, score in scored]

@@ -155,6 +155,27 @@ def test_an_introduction_names_who_they_were_introduced_to(world, contact):
     assert row.components["introduced"] == [other.full_name]
 
 
+def test_a_rebuild_writes_awkward_names_and_every_time_exactly_as_a_refresh_does(world, contact):
+    """The rebuild stages rows in COPY's text format: backslashes, tabs, quotes and accents survive."""
+    other = ContactFactory(organization=world.org, first_name='Zoë "Z" \\N', last_name="O\tBrien\\")
+    contact_services.help_offer_create(
+        membership=world.rep,
+        contact=contact,
+        kind="intro",
+        description="Intro",
+        intro_contact=other,
+        status=HelpStatus.DELIVERED,
+    )
+    email = log(world.rep, contact, kind="email", direction="inbound", days=3)
+    Interaction.objects.filter(pk=email.pk).update(occurred_at=NOW - datetime.timedelta(days=3, microseconds=123457))
+    log(world.rep, contact, kind="meeting", days=-2)  # ahead: counts as now
+    relationships_refresh(organization_id=world.org.pk, contact_ids=[contact.pk], now=NOW)
+    refreshed = rows(world.org)
+    relationships_rebuild(organization_id=world.org.pk, now=NOW)
+    assert rows(world.org) == refreshed
+    assert Relationship.objects.get(user=world.rep.user, contact=contact).components["introduced"] == [other.full_name]
+
+
 def test_rebuild_relationships_command_reports_progress_and_timing(world, contact):
     log(world.rep, contact, kind="call", days=3)
     out = StringIO()
