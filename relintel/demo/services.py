@@ -15,11 +15,22 @@ from dataclasses import dataclass
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import Model
 
-from activities.models import Interaction, Participant
+from activities.models import ActivityRollup, Interaction, Participant
 from activities.rollups import activity_rollups_rebuild
 from activities.services import relationships_rebuild
-from contacts.models import Company, CompanyDomain, Contact, ContactEmail, ContactPhone, HelpOffer, Relationship
+from contacts.matchmaking.service import intro_suggestions_refresh
+from contacts.models import (
+    Company,
+    CompanyDomain,
+    Contact,
+    ContactEmail,
+    ContactPhone,
+    HelpOffer,
+    Relationship,
+    RelationshipChange,
+)
 from contacts.normalize import search_text
 from relintel.accounts.models import Membership, Organization, Team, User
 from relintel.demo import bulk
@@ -114,6 +125,14 @@ def demo_seed(
         return _build(
             seed=seed, today=today, n_contacts=contacts, n_interactions=interactions, n_users=users, clock=clock
         )
+
+
+def _analyze(*models: type[Model]) -> None:
+    if connection.vendor != "postgresql":
+        return
+    tables = ", ".join(connection.ops.quote_name(model._meta.db_table) for model in models)
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {tables}")
 
 
 def _build(
@@ -246,9 +265,18 @@ def _build(
     help_rows.flush()
     clock("help offers", help_offers=help_rows.written)
 
+    # Fresh statistics before the first big reads: without them PostgreSQL plans the
+    # rebuild's and the pages' queries as if these tables were empty (autovacuum's
+    # ANALYZE comes minutes later, and never inside this transaction).
+    _analyze(Company, CompanyDomain, Contact, ContactEmail, Interaction, Participant, HelpOffer)
     relationships = relationships_rebuild(organization_id=org.pk)
     clock("relationships", relationships=relationships)
     clock("activity rollups", rollups=activity_rollups_rebuild(organization_id=org.pk))
+    _analyze(Relationship, RelationshipChange, ActivityRollup)
+    suggestions = 0
+    for user in user_objects:
+        suggestions += intro_suggestions_refresh(organization_id=org.pk, user_id=user.pk)["created"]
+    clock("intro suggestions", suggestions=suggestions)
     return SeedResult(
         organization=org,
         users=len(people),
