@@ -100,7 +100,8 @@ class Contact(models.Model):
 
     @property
     def primary_email(self) -> str:
-        for email in self.emails.all():
+        emails = getattr(self, "email_list", None)  # prefetched as a list by list pages
+        for email in self.emails.all() if emails is None else emails:
             if email.is_primary:
                 return email.email
         return ""

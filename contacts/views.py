@@ -32,6 +32,7 @@ from contacts.models import Contact, HelpDirection, HelpOffer
 from relintel.accounts.decorators import member_required
 from relintel.accounts.models import Membership
 from relintel.accounts.selectors import organization_members
+from relintel.pagination import CappedPaginator
 
 PAGE_SIZE = 50
 COMPANY_FILTER_LIMIT = 500
@@ -75,7 +76,7 @@ def contact_list(request: HttpRequest) -> HttpResponse:
     filter_form = ContactListForm(request.GET)
     filters = filter_form.filters()
     contacts = selectors.contact_list(membership=membership, filters=filters)
-    page = Paginator(contacts, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(contacts, PAGE_SIZE).get_page(request.GET.get("page"))
     filtered = bool(filters.q or filters.company_id or filters.owner_id or filters.mine or filters.has_open_help)
     context = {
         "page": page,

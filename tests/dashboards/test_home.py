@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from activities.models import Visibility
 from contacts.models import Band, HelpStatus, NudgeAction, NudgeState
+from relintel.dashboards.today.items import LIST_LIMIT
 from tests.conftest import client_for
 from tests.dashboards.makers import email, intro_request, relationship, suggestion
 from tests.factories import ContactFactory, HelpOfferFactory, InteractionFactory
@@ -250,4 +251,4 @@ def test_the_query_count_does_not_grow_with_the_items(world):
     _grow(world, 45)
     many = _queries(client)
     assert few == many
-    assert "10+" in client.get(HOME).content.decode()
+    assert f"{LIST_LIMIT}+" in client.get(HOME).content.decode()

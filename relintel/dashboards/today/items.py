@@ -32,7 +32,7 @@ from contacts.models import (
 )
 from relintel.accounts.models import Membership
 
-LIST_LIMIT = 10
+LIST_LIMIT = 5
 DUE_SOON = datetime.timedelta(days=7)
 # A band drop is news for two weeks; after that the relationship is simply weaker.
 DROP_WINDOW = datetime.timedelta(days=14)

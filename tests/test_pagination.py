@@ -1,0 +1,48 @@
+"""Long lists count their rows only up to a cap: "more than 10,000 contacts", not COUNT(*) of all."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from contacts.models import Contact
+from relintel import pagination
+from relintel.pagination import CappedPaginator
+from tests.conftest import client_for
+from tests.factories import ContactFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_list_under_the_cap_is_counted_exactly(world):
+    ContactFactory.create_batch(3, organization=world.org)
+    paginator = CappedPaginator(Contact.objects.order_by("id"), 2, cap=5)
+
+    assert (paginator.count, paginator.is_capped, paginator.num_pages) == (3, False, 2)
+
+
+def test_a_list_over_the_cap_stops_counting_at_the_cap(world):
+    ContactFactory.create_batch(7, organization=world.org)
+    paginator = CappedPaginator(Contact.objects.order_by("id"), 2, cap=5)
+
+    assert (paginator.count, paginator.is_capped, paginator.num_pages) == (5, True, 3)
+    assert [c.pk for c in paginator.page(3)] == list(Contact.objects.order_by("id").values_list("pk", flat=True)[4:5])
+
+
+def test_the_contacts_page_says_more_than_the_cap(world, monkeypatch):
+    monkeypatch.setattr(pagination, "COUNT_CAP", 4)
+    monkeypatch.setattr(CappedPaginator.__init__, "__kwdefaults__", {"cap": 4})
+    ContactFactory.create_batch(6, organization=world.org)
+
+    body = client_for(world.rep).get(reverse("contacts:list")).content.decode()
+
+    assert "More than 4 contacts" in body
+
+
+def test_the_contacts_page_counts_a_short_list_exactly(world):
+    ContactFactory.create_batch(3, organization=world.org)
+
+    body = client_for(world.rep).get(reverse("contacts:list")).content.decode()
+
+    assert "3 contacts" in body
+    assert "More than" not in body
