@@ -324,6 +324,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     },
     # Reminders for help offers coming due.
     "help-reminders-daily": {"task": "contacts.tasks.help_offer_reminders_send", "schedule": crontab(hour=7, minute=0)},
+    # The team dashboard's slow figures (bands and moves, replies owed, accounts at risk),
+    # re-computed by a worker before their cache entry expires: managers never wait for them.
+    "team-figures-warm": {
+        "task": "relintel.dashboards.tasks.team_figures_warm_all",
+        "schedule": float(max(60, RELINTEL_TEAM_FIGURES_CACHE_SECONDS - 60)),
+    },
     # The weekly digest: each rep's Today list by email, Monday morning.
     "weekly-digest": {
         "task": "relintel.dashboards.tasks.digest_send_weekly",

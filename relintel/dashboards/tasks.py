@@ -1,4 +1,4 @@
-"""Thin Celery tasks for the dashboards: the weekly digest, fanned out one task per member."""
+"""Thin Celery tasks for the dashboards: the weekly digest (one task per member) and team figures."""
 
 from __future__ import annotations
 
@@ -36,3 +36,26 @@ def digest_send_member(membership_id: int, week: str) -> str:
     if membership is None:
         return "no longer a member"
     return digest.digest_send(membership=membership, week=datetime.date.fromisoformat(week))
+
+
+@shared_task
+def team_figures_warm_all() -> int:
+    """Beat, every few minutes: one task per organization re-computing its teams' slow figures."""
+    from relintel.accounts.models import Organization
+    from relintel.dashboards.tasks import team_figures_warm
+
+    ids = list(Organization.objects.values_list("pk", flat=True))
+    for organization_id in ids:
+        team_figures_warm.delay(organization_id)
+    return len(ids)
+
+
+@shared_task(
+    autoretry_for=(ConnectionError, OperationalError), retry_backoff=True, retry_backoff_max=300, max_retries=3
+)
+def team_figures_warm(organization_id: int) -> int:
+    from relintel.accounts.models import Organization
+    from relintel.dashboards.team import team_figures_warm as warm
+
+    organization = Organization.objects.filter(pk=organization_id).first()
+    return 0 if organization is None else warm(organization=organization)

@@ -27,6 +27,7 @@ import datetime
 import hashlib
 from collections import defaultdict
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -38,10 +39,10 @@ from django.utils import timezone
 from activities.models import ActivityRollup, InteractionKind
 from contacts.givefirst import GiveFirstFigures, give_first_index, give_first_total
 from contacts.models import Band, Relationship, RelationshipChange
-from relintel.accounts.models import Membership, Team
+from relintel.accounts.models import Membership, Organization, Role, Team
 from relintel.dashboards.selectors import _team_for
 from relintel.dashboards.team_accounts import BAND_RANK, AtRisk, TargetCoverage, accounts_at_risk, target_coverage
-from relintel.dashboards.team_period import Period
+from relintel.dashboards.team_period import DEFAULT_PRESET, Period, period_preset
 
 KINDS: list[tuple[str, str]] = list(InteractionKind.choices)
 BANDS: list[tuple[str, str]] = list(Band.choices)  # strongest first
@@ -53,12 +54,16 @@ def _cache_seconds() -> int:
     return int(getattr(settings, "RELINTEL_TEAM_FIGURES_CACHE_SECONDS", 300))
 
 
+# Set while a worker re-computes the figures ahead of the managers (``team_figures_warm``).
+_RECOMPUTE: ContextVar[bool] = ContextVar("team_figures_recompute", default=False)
+
+
 def _cached(key: str, compute: Callable[[], T]) -> T:
     """``compute()`` once per ``_cache_seconds()``; the cache is only ever a copy of derived figures."""
     seconds = _cache_seconds()
     if seconds <= 0:
         return compute()
-    value = cache.get(key)
+    value = None if _RECOMPUTE.get() else cache.get(key)
     if value is None:
         value = compute()
         cache.set(key, value, seconds)
@@ -303,3 +308,30 @@ def team_figures(
     if wanted("targets"):
         figures.targets = target_coverage(organization_id=org, team=team, user_ids=ids)
     return figures
+
+
+def team_figures_warm(*, organization: Organization, now: datetime.datetime | None = None) -> int:
+    """Re-compute every team's slow figures for the default period, ahead of the managers.
+
+    A worker runs this every few minutes (beat, ``relintel.dashboards.tasks.team_figures_warm_all``)
+    so the figures that walk the relationship graph are always in the cache when a manager
+    opens the dashboard: the page reads what a worker maintains instead of aggregating on the
+    request. It reads as an admin of the organization would (every team). Returns the teams done.
+    """
+    now = now or timezone.now()
+    reader = Membership(organization=organization, role=Role.ADMIN)
+    period = period_preset(DEFAULT_PRESET, today=timezone.localdate(now))
+    token = _RECOMPUTE.set(True)
+    try:
+        teams = list(Team.objects.filter(organization=organization).values_list("pk", flat=True)[:MEMBER_LIMIT])
+        for team_id in teams:
+            team_figures(
+                membership=reader,
+                team_id=team_id,
+                period=period,
+                now=now,
+                sections=frozenset({"relationships", "replies", "at_risk"}),
+            )
+    finally:
+        _RECOMPUTE.reset(token)
+    return len(teams)
