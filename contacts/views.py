@@ -35,6 +35,9 @@ from relintel.accounts.selectors import organization_members
 from relintel.pagination import CappedPaginator
 
 PAGE_SIZE = 50
+# Below this many matches a search sorts its matches instead of walking the sorted index
+# (see contacts.selectors.contact_list); above it, matches are dense enough for the walk.
+FEW_MATCHES = 2_000
 COMPANY_FILTER_LIMIT = 500
 
 
@@ -76,7 +79,11 @@ def contact_list(request: HttpRequest) -> HttpResponse:
     filter_form = ContactListForm(request.GET)
     filters = filter_form.filters()
     contacts = selectors.contact_list(membership=membership, filters=filters)
-    page = CappedPaginator(contacts, PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = CappedPaginator(contacts, PAGE_SIZE)
+    if selectors.search_uses_trigrams(filters.q) and paginator.count < FEW_MATCHES:
+        few = selectors.contact_list(membership=membership, filters=filters, few_matches=True)
+        paginator = paginator.with_object_list(few)
+    page = paginator.get_page(request.GET.get("page"))
     filtered = bool(filters.q or filters.company_id or filters.owner_id or filters.mine or filters.has_open_help)
     context = {
         "page": page,

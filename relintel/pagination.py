@@ -33,6 +33,12 @@ class CappedPaginator(Paginator):
     def count(self) -> int:
         return min(self._bounded_count, self.cap)
 
+    def with_object_list(self, object_list: QuerySet[Any]) -> CappedPaginator:
+        """The same list (same count, not counted again) read through another queryset."""
+        other = CappedPaginator(object_list, self.per_page, cap=self.cap)
+        other.__dict__["_bounded_count"] = self._bounded_count
+        return other
+
     @property
     def is_capped(self) -> bool:
         return self._bounded_count > self.cap

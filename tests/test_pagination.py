@@ -46,3 +46,14 @@ def test_the_contacts_page_counts_a_short_list_exactly(world):
 
     assert "3 contacts" in body
     assert "More than" not in body
+
+
+def test_a_search_matching_few_contacts_still_lists_them_in_name_order(world):
+    for last in ["Zeta", "Alpha", "Mu"]:
+        ContactFactory(organization=world.org, first_name="Smith", last_name=last, search_text=f"smith {last.lower()}")
+    ContactFactory(organization=world.org, first_name="Other", last_name="Person", search_text="other person")
+
+    page = client_for(world.rep).get(reverse("contacts:list"), {"q": "smith"}).context["page"]
+
+    assert [c.last_name for c in page] == ["Alpha", "Mu", "Zeta"]
+    assert "* 0" in str(page.paginator.queryset.query)  # sorted after matching, not by walking the index
