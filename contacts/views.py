@@ -38,6 +38,13 @@ PAGE_SIZE = 50
 # Below this many matches a search sorts its matches instead of walking the sorted index
 # (see contacts.selectors.contact_list); above it, matches are dense enough for the walk.
 FEW_MATCHES = 2_000
+# A search counts its matches only this far ("more than 2,000"): a word of one or two
+# letters cannot use the trigram index, and counting 10,000 of its matches took longer
+# than the rest of the page. Forty pages of results are more than anyone reads.
+SEARCH_COUNT_CAP = FEW_MATCHES
+# A word shorter than three letters is matched row by row (no trigram index helps): its
+# search stops counting sooner.
+SHORT_SEARCH_COUNT_CAP = 500
 COMPANY_FILTER_LIMIT = 500
 
 
@@ -79,8 +86,12 @@ def contact_list(request: HttpRequest) -> HttpResponse:
     filter_form = ContactListForm(request.GET)
     filters = filter_form.filters()
     contacts = selectors.contact_list(membership=membership, filters=filters)
-    paginator = CappedPaginator(contacts, PAGE_SIZE)
-    if selectors.search_uses_trigrams(filters.q) and paginator.count < FEW_MATCHES:
+    indexed = selectors.search_uses_trigrams(filters.q)
+    if not filters.q.strip():
+        paginator = CappedPaginator(contacts, PAGE_SIZE)
+    else:
+        paginator = CappedPaginator(contacts, PAGE_SIZE, cap=SEARCH_COUNT_CAP if indexed else SHORT_SEARCH_COUNT_CAP)
+    if indexed and paginator.count < FEW_MATCHES:
         few = selectors.contact_list(membership=membership, filters=filters, few_matches=True)
         paginator = paginator.with_object_list(few)
     page = paginator.get_page(request.GET.get("page"))

@@ -57,3 +57,23 @@ def test_a_search_matching_few_contacts_still_lists_them_in_name_order(world):
 
     assert [c.last_name for c in page] == ["Alpha", "Mu", "Zeta"]
     assert "* 0" in str(page.paginator.queryset.query)  # sorted after matching, not by walking the index
+
+
+def test_a_search_counts_its_matches_to_a_lower_cap_and_asks_for_another_word(world, monkeypatch):
+    from contacts import views
+
+    monkeypatch.setattr(views, "SEARCH_COUNT_CAP", 3)
+    monkeypatch.setattr(views, "SHORT_SEARCH_COUNT_CAP", 2)
+    for i in range(5):
+        ContactFactory(organization=world.org, first_name="Joan", last_name=f"N{i}", search_text=f"joan n{i}")
+
+    response = client_for(world.rep).get(reverse("contacts:list"), {"q": "joan"})
+    body = response.content.decode()
+    short = client_for(world.rep).get(reverse("contacts:list"), {"q": "jo"})
+
+    assert response.context["page"].paginator.cap == 3
+    assert "More than 3 contacts · add a word to narrow the search" in body
+    # A two-letter word is matched row by row: its count stops sooner.
+    assert short.context["page"].paginator.cap == 2
+    assert "More than 2 contacts" in short.content.decode()
+    assert "More than" not in client_for(world.rep).get(reverse("contacts:list")).content.decode()
