@@ -461,3 +461,32 @@ class ActivityRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.week} {self.kind}: {self.count}"
+
+
+class ReplyOwed(models.Model):
+    """An inbound email from a contact that a rep has not answered: what Today lists.
+
+    Derived and rebuildable (``activities.replies``): a worker re-derives a rep's rows after
+    emails with the contacts concerned change (capture, logging, deletion, merge), and every
+    organization's rows nightly. Rows hold every unanswered thread of the look-back window,
+    including those still inside their working days' grace; the page applies the grace and
+    the window when it reads, so a row needs no rewrite as time passes.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    # Indexed as the prefix of reply_owed_unique.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
+    interaction = models.ForeignKey(Interaction, on_delete=models.CASCADE, related_name="+")
+    occurred_at = models.DateTimeField()
+    sender_contact = models.ForeignKey(Contact, on_delete=models.CASCADE, null=True, related_name="+")
+    sender_name = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "interaction"], name="reply_owed_unique")]
+        indexes = [
+            models.Index(fields=["user", "occurred_at"], name="reply_owed_user_time"),
+            models.Index(fields=["sender_contact"], name="reply_owed_sender"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} owes {self.sender_name} a reply ({self.occurred_at:%Y-%m-%d})"

@@ -14,10 +14,11 @@ index over a window of days, the reply check from the ``(organization, thread_id
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.db import connection, transaction
 from django.db.models import (
     Case,
     CharField,
@@ -33,8 +34,18 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Cast, Concat
+from django.utils import timezone
 
-from activities.models import Direction, Interaction, InteractionKind, Participant, ParticipantRole, ScoringPolicy
+from activities.models import (
+    Direction,
+    Interaction,
+    InteractionKind,
+    Participant,
+    ParticipantRole,
+    ReplyOwed,
+    ScoringPolicy,
+)
+from relintel.accounts.models import Membership
 
 LOOK_BACK = datetime.timedelta(days=30)
 DEFAULT_WORKING_DAYS = 2
@@ -129,14 +140,14 @@ def _same_thread() -> QuerySet[Interaction]:
 
 
 def _candidates(
-    *, organization_id: int, now: datetime.datetime, working_days: int, max_recipients: int
+    *, organization_id: int, since: datetime.datetime, before: datetime.datetime | None, max_recipients: int
 ) -> QuerySet[Interaction]:
-    """Inbound emails from a contact, in the window, not automated, with no later reply.
+    """Inbound emails from a contact received from ``since`` (up to ``before``), not automated,
+    the latest of their thread.
 
     Not yet narrowed to a rep: the caller adds the owner (or addressee) filter so that
     the index on ``(owner, -occurred_at)`` bounds the scan.
     """
-    cutoff = working_days_before(now, working_days)
     senders = Participant.objects.filter(
         interaction_id=OuterRef("pk"), role=ParticipantRole.FROM, contact__isnull=False
     ).exclude(contact__merged_into__isnull=False)
@@ -152,13 +163,10 @@ def _candidates(
     )
     # A thread is owed one reply, counted from the contact's latest message in it.
     later_inbound = _same_thread().filter(direction=Direction.INBOUND)
+    window = Q(occurred_at__gte=since) if before is None else Q(occurred_at__gte=since, occurred_at__lt=before)
     return (
         Interaction.objects.filter(
-            organization_id=organization_id,
-            kind=InteractionKind.EMAIL,
-            direction=Direction.INBOUND,
-            occurred_at__gte=now - LOOK_BACK,
-            occurred_at__lt=cutoff,
+            window, organization_id=organization_id, kind=InteractionKind.EMAIL, direction=Direction.INBOUND
         )
         .filter(Exists(senders))
         .exclude(Exists(automated))
@@ -281,11 +289,24 @@ def replies_owed(
     """
     policy_days, max_recipients = reply_policy(organization_id=organization_id)
     days = policy_days if working_days is None else working_days
-    base = _candidates(organization_id=organization_id, now=now, working_days=days, max_recipients=max_recipients)
+    base = _candidates(
+        organization_id=organization_id,
+        since=now - LOOK_BACK,
+        before=working_days_before(now, days),
+        max_recipients=max_recipients,
+    )
     if hidden is not None:
         base = base.exclude(hidden)
+    return _one_per_thread(base=base, user_id=user_id, limit=limit)
+
+
+def _one_per_thread(*, base: QuerySet[Interaction], user_id: int, limit: int | None) -> list[Interaction]:
+    """The rep's emails of ``base`` not answered, oldest first, one per thread (its latest)."""
     owned, addressed = _owed_to(base=base, user_id=user_id)
-    rows = list(owned.order_by("occurred_at", "id")[:limit]) + list(addressed.order_by("occurred_at", "id")[:limit])
+    owned, addressed = owned.order_by("occurred_at", "id"), addressed.order_by("occurred_at", "id")
+    if limit is not None:
+        owned, addressed = owned[:limit], addressed[:limit]
+    rows = list(owned) + list(addressed)
     rows.sort(key=lambda i: (i.occurred_at, i.pk))
     seen: set[str] = set()
     result = []
@@ -294,7 +315,7 @@ def replies_owed(
         if key not in seen:
             seen.add(key)
             result.append(interaction)
-    return result[:limit]
+    return result if limit is None else result[:limit]
 
 
 def replies_owed_counts(
@@ -314,7 +335,12 @@ def replies_owed_counts(
         return counts
     policy_days, max_recipients = reply_policy(organization_id=organization_id)
     days = policy_days if working_days is None else working_days
-    base = _candidates(organization_id=organization_id, now=now, working_days=days, max_recipients=max_recipients)
+    base = _candidates(
+        organization_id=organization_id,
+        since=now - LOOK_BACK,
+        before=working_days_before(now, days),
+        max_recipients=max_recipients,
+    )
     thread = Case(
         When(thread_id="", then=Concat(Value("#"), Cast("id", CharField()))),
         default=F("thread_id"),
@@ -343,3 +369,135 @@ def replies_owed_counts(
     for row in addressed:
         counts[row["rep_id"]] += row["n"]
     return counts
+
+
+# --- the stored list (what the Today page reads) ------------------------------------------------
+# Computing a rep's replies owed takes two nested-subquery queries (~20 ms, most of it Django
+# compiling them), too much for the home page on every request. A worker keeps each rep's
+# unanswered threads in ``ReplyOwed`` instead; the page applies the working days' grace, the
+# look-back window and what the rep hid when it reads.
+
+
+def _lock(organization_id: int, user_id: int) -> None:
+    """One refresh of a rep's list at a time (the second waits, then re-derives)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            # A one-key lock: its space is apart from the two-key locks of the relationships.
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"replies-owed:{organization_id}:{user_id}"]
+            )
+
+
+def replies_owed_refresh(*, organization_id: int, user_ids: Iterable[int], now: datetime.datetime | None = None) -> int:
+    """Re-derive the stored replies owed of these reps (members of the organization).
+
+    Idempotent; each rep's rows are replaced in one transaction. Returns the rows written.
+    """
+    now = now or timezone.now()
+    members = sorted(
+        set(
+            Membership.objects.filter(organization_id=organization_id, user_id__in=list(user_ids)).values_list(
+                "user_id", flat=True
+            )
+        )
+    )
+    _, max_recipients = reply_policy(organization_id=organization_id)
+    written = 0
+    for user_id in members:
+        with transaction.atomic():
+            _lock(organization_id, user_id)
+            base = _candidates(
+                organization_id=organization_id, since=now - LOOK_BACK, before=None, max_recipients=max_recipients
+            )
+            rows = [
+                ReplyOwed(
+                    organization_id=organization_id,
+                    user_id=user_id,
+                    interaction_id=email.pk,
+                    occurred_at=email.occurred_at,
+                    sender_contact_id=email.sender_contact_id,  # type: ignore[attr-defined]
+                    sender_name=(email.sender_name or "")[:300],  # type: ignore[attr-defined]
+                )
+                for email in _one_per_thread(base=base, user_id=user_id, limit=None)
+            ]
+            ReplyOwed.objects.filter(organization_id=organization_id, user_id=user_id).delete()
+            ReplyOwed.objects.bulk_create(rows)
+            written += len(rows)
+    return written
+
+
+def replies_owed_rebuild(*, organization_id: int, now: datetime.datetime | None = None) -> int:
+    """Every member's stored list, from scratch (nightly, after a rescore, after the demo seed)."""
+    members = Membership.objects.filter(organization_id=organization_id).values_list("user_id", flat=True)
+    return replies_owed_refresh(organization_id=organization_id, user_ids=list(members), now=now)
+
+
+def replies_owed_reps_of(
+    *, organization_id: int, contact_ids: Sequence[int], now: datetime.datetime | None = None
+) -> set[int]:
+    """The reps whose lists a change to these contacts' emails can move.
+
+    The owners and user participants of the contacts' emails in the look-back window, and
+    the reps whose stored rows name one of them as sender (for a contact merged or excluded).
+    """
+    now = now or timezone.now()
+    if not contact_ids:
+        return set()
+    emails = Participant.objects.filter(
+        contact_id__in=list(contact_ids),
+        interaction__organization_id=organization_id,
+        interaction__kind=InteractionKind.EMAIL,
+        interaction__occurred_at__gte=now - LOOK_BACK,
+    ).values("interaction_id")
+    reps = set(
+        Interaction.objects.filter(pk__in=Subquery(emails), owner_id__isnull=False)
+        .values_list("owner_id", flat=True)
+        .distinct()
+    )
+    reps |= set(
+        Participant.objects.filter(interaction_id__in=Subquery(emails), user_id__isnull=False)
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+    reps |= set(
+        ReplyOwed.objects.filter(organization_id=organization_id, sender_contact_id__in=list(contact_ids))
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+    return {rep for rep in reps if rep is not None}
+
+
+def replies_owed_listed(
+    *,
+    organization_id: int,
+    user_id: int,
+    now: datetime.datetime,
+    working_days: int | None = None,
+    limit: int = 10,
+    hidden: Q | None = None,
+) -> list[Interaction]:
+    """The rep's stored replies owed that are due, longest wait first, as ``replies_owed`` gives them.
+
+    ``hidden`` is a condition on the ``ReplyOwed`` rows (what the rep snoozed or dismissed).
+    """
+    if working_days is None:
+        working_days, _ = reply_policy(organization_id=organization_id)
+    rows = (
+        ReplyOwed.objects.filter(
+            organization_id=organization_id,
+            user_id=user_id,
+            occurred_at__gte=now - LOOK_BACK,
+            occurred_at__lt=working_days_before(now, working_days),
+        )
+        .select_related("interaction")
+        .order_by("occurred_at", "interaction_id")
+    )
+    if hidden is not None:
+        rows = rows.exclude(hidden)
+    result = []
+    for row in rows[:limit]:
+        email = row.interaction
+        email.sender_contact_id = row.sender_contact_id  # type: ignore[attr-defined]
+        email.sender_name = row.sender_name  # type: ignore[attr-defined]
+        result.append(email)
+    return result

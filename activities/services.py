@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from activities import rollups, tasks
+from activities import replies, rollups, tasks
 from activities.models import (
     Direction,
     Interaction,
@@ -29,12 +29,23 @@ from relintel.accounts.models import Membership
 from sync import services as sync_services
 
 __all__ = [
+    "contact_insights_refresh",
     "interaction_delete",
     "interaction_log",
     "interaction_update",
     "relationships_rebuild",
     "relationships_refresh",
 ]
+
+
+def contact_insights_refresh(*, organization_id: int, contact_ids: Sequence[int]) -> int:
+    """After these contacts' interactions or help changed: re-score their relationships and
+    re-derive the replies owed of the reps concerned. Returns the relationship rows written."""
+    written = relationships_refresh(organization_id=organization_id, contact_ids=contact_ids)
+    reps = replies.replies_owed_reps_of(organization_id=organization_id, contact_ids=contact_ids)
+    replies.replies_owed_refresh(organization_id=organization_id, user_ids=reps)
+    return written
+
 
 # Logged by hand, a kind's participants take the role that kind implies.
 _CONTACT_ROLE = {

@@ -9,7 +9,7 @@ from celery import shared_task
 def relationship_refresh(organization_id: int, contact_ids: list[int]) -> int:
     from activities import services
 
-    return services.relationships_refresh(organization_id=organization_id, contact_ids=contact_ids)
+    return services.contact_insights_refresh(organization_id=organization_id, contact_ids=contact_ids)
 
 
 @shared_task(queue="insight")
@@ -27,13 +27,16 @@ def relationships_rescore_all() -> int:
     queue="insight", autoretry_for=(ConnectionError,), retry_backoff=True, retry_backoff_max=600, max_retries=5
 )
 def relationships_rescore(organization_id: int) -> int:
-    """Rebuild one organization's relationships from scratch (idempotent)."""
+    """Rebuild one organization's relationships and its reps' replies owed from scratch (idempotent)."""
     from activities.relationships import relationships_rebuild
+    from activities.replies import replies_owed_rebuild
     from relintel.accounts.models import Organization
 
     if not Organization.objects.filter(pk=organization_id).exists():
         return 0  # deleted since the fan-out
-    return relationships_rebuild(organization_id=organization_id)
+    written = relationships_rebuild(organization_id=organization_id)
+    replies_owed_rebuild(organization_id=organization_id)
+    return written
 
 
 # --- capture ------------------------------------------------------------------------

@@ -4,7 +4,8 @@ Prints (never asserts), on the large demo organization (``seed_demo --contacts 1
 --interactions 1000000 --users 40``, seeded once into its own database and reused while it
 holds the expected sizes):
 
-* the time of a full ``rebuild_relationships`` and of the dashboards' rollup rebuild;
+* the time of a full ``rebuild_relationships`` and of ``rebuild_rollups`` (the dashboards' weekly rollups and
+  every rep's stored replies owed);
 * for each page — the rep home, the contacts list, a contacts search, a contact page and the
   manager's team dashboard — the p50, p95 and max server time over ``BENCH_REQUESTS`` requests
   (default 200) after a short warm-up, and the SQL queries one request makes;
@@ -254,7 +255,7 @@ def main() -> None:
         _seed()
         print()
         _timed_command("full rebuild_relationships", "rebuild_relationships")
-        _timed_command("dashboards' rollups rebuild", "rebuild_rollups")
+        _timed_command("rollups + replies owed rebuild", "rebuild_rollups")
         _analyze()
         print()
         results = _pages()

@@ -94,6 +94,7 @@ REFERENCES: dict[str, str] = {
     "contacts.ContactMerge.survivor": "kept: merge history",
     "contacts.ContactMerge.merged": "kept: merge history",
     "contacts.Contact.merged_into": "kept: earlier merges redirect through the merged contact",
+    "activities.ReplyOwed.sender_contact": "kept: derived, re-derived by the relationship refresh the merge enqueues",
 }
 
 

@@ -32,6 +32,7 @@ from contacts.models import (
     TargetAccount,
 )
 from tests.conftest import World, client_for
+from tests.dashboards.makers import email
 from tests.factories import (
     CompanyDomainFactory,
     CompanyFactory,
@@ -85,6 +86,8 @@ def grow(world: World, times: int, anchor) -> None:
                     visibility=Visibility.PRIVATE if kind == InteractionKind.NOTE else Visibility.TEAM,
                     contacts=[contact, other, anchor],
                 )
+            # An email from the contact still waiting for the member's answer (a reply owed).
+            email(member, contact, at=now - datetime.timedelta(days=5, minutes=n), thread=f"<owed-{n}@grow.example>")
             HelpOfferFactory(
                 organization=world.org,
                 contact=contact,
@@ -137,11 +140,12 @@ def grow(world: World, times: int, anchor) -> None:
 
 
 def _rebuild_rollups(world: World) -> None:
-    try:
-        from activities.rollups import activity_rollups_rebuild
-    except ImportError:  # the dashboards' rollups are not built in this checkout
-        return
+    """What workers keep for the pages: the weekly rollups and the reps' replies owed."""
+    from activities.replies import replies_owed_rebuild
+    from activities.rollups import activity_rollups_rebuild
+
     activity_rollups_rebuild(organization_id=world.org.pk)
+    assert replies_owed_rebuild(organization_id=world.org.pk) > 0  # the rep home lists replies owed
 
 
 def _pages(anchor) -> dict[str, tuple[str, str]]:

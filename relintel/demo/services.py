@@ -17,7 +17,8 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Model
 
-from activities.models import ActivityRollup, Interaction, Participant
+from activities.models import ActivityRollup, Interaction, Participant, ReplyOwed
+from activities.replies import replies_owed_rebuild
 from activities.rollups import activity_rollups_rebuild
 from activities.services import relationships_rebuild
 from contacts.matchmaking.service import intro_suggestions_refresh
@@ -272,7 +273,8 @@ def _build(
     relationships = relationships_rebuild(organization_id=org.pk)
     clock("relationships", relationships=relationships)
     clock("activity rollups", rollups=activity_rollups_rebuild(organization_id=org.pk))
-    _analyze(Relationship, RelationshipChange, ActivityRollup)
+    clock("replies owed", replies_owed=replies_owed_rebuild(organization_id=org.pk))
+    _analyze(Relationship, RelationshipChange, ActivityRollup, ReplyOwed)
     suggestions = 0
     for user in user_objects:
         suggestions += intro_suggestions_refresh(organization_id=org.pk, user_id=user.pk)["created"]

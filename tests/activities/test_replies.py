@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 import datetime
+import io
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from activities.models import Direction, ScoringPolicy
-from activities.replies import replies_owed, replies_owed_counts, working_days_before, working_days_between
+from activities import tasks
+from activities.models import Direction, ReplyOwed, ScoringPolicy
+from activities.replies import (
+    replies_owed,
+    replies_owed_counts,
+    replies_owed_listed,
+    replies_owed_refresh,
+    replies_owed_reps_of,
+    working_days_before,
+    working_days_between,
+)
 from tests.dashboards.makers import email
 from tests.factories import ContactFactory
 
@@ -68,8 +80,15 @@ def grace(world):
 
 
 def owed(world, member=None, **kwargs):
+    """The rule computed, checked against the stored list a worker keeps (what Today reads)."""
     member = member or world.rep
-    return replies_owed(organization_id=world.org.pk, user_id=member.user_id, now=WEDNESDAY, **kwargs)
+    computed = replies_owed(organization_id=world.org.pk, user_id=member.user_id, now=WEDNESDAY, **kwargs)
+    replies_owed_refresh(organization_id=world.org.pk, user_ids=[member.user_id], now=WEDNESDAY)
+    stored = replies_owed_listed(organization_id=world.org.pk, user_id=member.user_id, now=WEDNESDAY, **kwargs)
+    assert [(m.pk, m.sender_contact_id, m.sender_name) for m in stored] == [
+        (m.pk, m.sender_contact_id, m.sender_name) for m in computed
+    ]
+    return computed
 
 
 def test_an_unanswered_email_older_than_two_working_days_is_owed(world, grace):
@@ -214,3 +233,86 @@ def test_counts_per_rep_in_a_constant_number_of_queries(world, grace):
 
 def test_counts_of_no_one_are_empty(world):
     assert replies_owed_counts(organization_id=world.org.pk, user_ids=[], now=WEDNESDAY) == {}
+
+
+# --- the stored list a worker keeps (what Today reads) -------------------------------------------
+
+
+def _stored(world) -> set[tuple[int, int]]:
+    return set(ReplyOwed.objects.filter(organization=world.org).values_list("user_id", "interaction_id"))
+
+
+def test_after_a_contacts_emails_change_the_worker_re_derives_the_lists_of_the_reps_concerned(world, grace):
+    alan = ContactFactory(organization=world.org, full_name="Alan Turing")
+    now = timezone.now()
+    mine = email(world.rep, grace, at=now - datetime.timedelta(days=6), thread="<q>")
+    shared = email(world.rep, grace, at=now - datetime.timedelta(days=5), owner=world.teammate, thread="<s>")
+    theirs = email(world.manager, alan, at=now - datetime.timedelta(days=5))
+    ReplyOwed.objects.all().delete()
+
+    assert replies_owed_reps_of(organization_id=world.org.pk, contact_ids=[grace.pk]) == {
+        world.rep.user_id,
+        world.teammate.user_id,
+    }
+    tasks.relationship_refresh(world.org.pk, [grace.pk])  # what capture and logging enqueue
+    # Grace's emails are back: the rep owes both (one captured by the teammate but addressed
+    # to the rep), the teammate the one they captured. Alan's email to the manager was not
+    # concerned: the manager's list was left alone.
+    assert _stored(world) == {
+        (world.rep.user_id, mine.pk),
+        (world.rep.user_id, shared.pk),
+        (world.teammate.user_id, shared.pk),
+    }
+    assert (world.manager.user_id, theirs.pk) not in _stored(world)
+
+    # The rep answers in the first thread: the next refresh drops it.
+    email(
+        world.rep, grace, at=now - datetime.timedelta(days=1), thread="<q>", direction=Direction.OUTBOUND, refresh=False
+    )
+    assert (world.rep.user_id, mine.pk) in _stored(world)
+    tasks.relationship_refresh(world.org.pk, [grace.pk])
+    assert _stored(world) == {(world.rep.user_id, shared.pk), (world.teammate.user_id, shared.pk)}
+
+
+def test_a_refresh_replaces_only_its_reps_rows_and_twice_changes_nothing(world, grace):
+    now = timezone.now()
+    mine = email(world.rep, grace, at=now - datetime.timedelta(days=5))
+    theirs = email(world.teammate, grace, at=now - datetime.timedelta(days=5))
+    before = _stored(world)
+
+    replies_owed_refresh(organization_id=world.org.pk, user_ids=[world.rep.user_id])
+    replies_owed_refresh(organization_id=world.org.pk, user_ids=[world.rep.user_id, world.outsider.user_id])
+
+    assert _stored(world) == before == {(world.rep.user_id, mine.pk), (world.teammate.user_id, theirs.pk)}
+
+
+def test_the_nightly_rescore_and_the_rebuild_command_re_derive_every_list(world, grace):
+    now = timezone.now()
+    mine = email(world.rep, grace, at=now - datetime.timedelta(days=5))
+    ReplyOwed.objects.all().delete()
+
+    tasks.relationships_rescore(world.org.pk)
+    assert _stored(world) == {(world.rep.user_id, mine.pk)}
+
+    ReplyOwed.objects.all().delete()
+    out = io.StringIO()
+    call_command("rebuild_rollups", organization=world.org.slug, stdout=out)
+    assert "1 replies owed" in out.getvalue()
+    assert _stored(world) == {(world.rep.user_id, mine.pk)}
+
+
+def test_the_stored_list_applies_the_grace_the_window_and_the_limit_when_read(world, grace):
+    now = timezone.now()
+    fresh = email(world.rep, grace, at=now - datetime.timedelta(hours=2), thread="<fresh>")
+    due = [email(world.rep, grace, at=now - datetime.timedelta(days=8 + i), thread=f"<due{i}>") for i in range(3)]
+    replies_owed_refresh(organization_id=world.org.pk, user_ids=[world.rep.user_id])
+    assert (world.rep.user_id, fresh.pk) in _stored(world)  # stored while still in its grace
+
+    def listed(at, **kwargs):
+        rows = replies_owed_listed(organization_id=world.org.pk, user_id=world.rep.user_id, now=at, **kwargs)
+        return [m.pk for m in rows]
+
+    assert listed(now) == [m.pk for m in reversed(due)]
+    assert listed(now, limit=2) == [due[2].pk, due[1].pk]
+    assert fresh.pk in listed(now + datetime.timedelta(days=5))  # its working days are up
+    assert listed(now + datetime.timedelta(days=60)) == []  # past the look-back window

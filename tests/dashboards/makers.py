@@ -8,6 +8,7 @@ import itertools
 from django.utils import timezone
 
 from activities.models import Direction, Interaction, InteractionKind, Participant, ParticipantRole, Visibility
+from activities.replies import replies_owed_refresh
 from contacts.models import Band, Contact, IntroRequest, IntroSuggestion, Relationship
 from relintel.accounts.models import Membership
 
@@ -25,11 +26,13 @@ def email(
     owner: Membership | None = None,
     sender_address: str = "",
     extra_recipients: int = 0,
+    refresh: bool = True,
 ) -> Interaction:
     """An email between ``member`` and ``contact`` (inbound: from the contact, to the member).
 
     ``owner`` captured it (default: the member); ``sender_address`` replaces the contact
     as sender (e.g. a no-reply address); ``extra_recipients`` copies in more people.
+    ``refresh``: re-derive the reps' stored replies owed, as the worker does after a capture.
     """
     owner = owner or member
     n = next(_ids)
@@ -58,6 +61,10 @@ def email(
         Participant.objects.create(interaction=interaction, user=owner.user, role=ParticipantRole.TO)
     for i in range(extra_recipients):
         Participant.objects.create(interaction=interaction, address=f"someone{n}-{i}@crowd.example", role="to")
+    # What the worker does once an email is captured: re-derive the reps' stored replies owed
+    # (Today reads those), as of the email's time.
+    if refresh:
+        replies_owed_refresh(organization_id=member.organization_id, user_ids={member.user_id, owner.user_id}, now=at)
     return interaction
 
 

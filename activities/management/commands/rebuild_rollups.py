@@ -1,4 +1,7 @@
-"""``manage.py rebuild_rollups [--organization SLUG]``: re-derive the team dashboards' weekly rollups."""
+"""``manage.py rebuild_rollups [--organization SLUG]``: re-derive what the dashboards read.
+
+The team dashboards' weekly activity rollups and every rep's stored replies owed (Today).
+"""
 
 from __future__ import annotations
 
@@ -6,12 +9,16 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from activities.replies import replies_owed_rebuild
 from activities.rollups import activity_rollups_rebuild
 from relintel.accounts.models import Organization
 
 
 class Command(BaseCommand):
-    help = "Rebuild the weekly activity rollups the team dashboards read (every organization, or one)."
+    help = (
+        "Rebuild the weekly activity rollups the team dashboards read and the replies owed Today lists "
+        "(every organization, or one)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--organization", help="Slug of one organization (default: all).")
@@ -24,4 +31,5 @@ class Command(BaseCommand):
                 raise CommandError(f"No organization with the slug {options['organization']!r}.")
         for organization in organizations:
             rows = activity_rollups_rebuild(organization_id=organization.pk)
-            self.stdout.write(f"{organization.slug}: {rows:,} rollup rows")
+            owed = replies_owed_rebuild(organization_id=organization.pk)
+            self.stdout.write(f"{organization.slug}: {rows:,} rollup rows, {owed:,} replies owed")

@@ -24,7 +24,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from activities.models import Direction, Interaction, InteractionKind, Participant, ParticipantRole
-from activities.replies import replies_owed, reply_policy
+from activities.replies import replies_owed_listed, reply_policy
 from contacts.models import (
     OPEN_HELP_STATUSES,
     OPEN_INTRO_STATUSES,
@@ -160,9 +160,10 @@ def going_cold(*, membership: Membership, now: datetime.datetime, limit: int = L
 
 
 def _reply_hidden(*, membership: Membership, now: datetime.datetime) -> Exists:
-    # The email itself is the fact: once answered or waved away it stays away.
+    # The email itself is the fact: once answered or waved away it stays away. Read on the
+    # rep's stored list (``ReplyOwed`` rows), keyed by the email.
     return hidden_by_action(
-        user_id=membership.user_id, now=now, key=item_key(REPLY, OuterRef("pk")), fingerprint=Value("")
+        user_id=membership.user_id, now=now, key=item_key(REPLY, OuterRef("interaction_id")), fingerprint=Value("")
     )
 
 
@@ -183,7 +184,9 @@ def _reply_item(email: Interaction, *, now: datetime.datetime) -> NudgeItem:
 def replies_owed_items(
     *, membership: Membership, now: datetime.datetime, working_days: int | None = None, limit: int = LIST_LIMIT
 ) -> NudgeGroup:
-    rows = replies_owed(
+    # The list a worker keeps (``activities.replies``): computing it here cost more than the
+    # rest of the page.
+    rows = replies_owed_listed(
         organization_id=membership.organization_id,
         user_id=membership.user_id,
         now=now,
