@@ -1,10 +1,10 @@
-"""The rep's Today page and the manager's team page: compositions of the domain apps' reads."""
+"""The rep's Today page and its actions (the manager's team page is in ``team_views``)."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from contacts.models import NudgeAction
 from contacts.nudges import SNOOZE_CHOICES
-from relintel.accounts.decorators import manager_required, member_required
+from relintel.accounts.decorators import member_required
 from relintel.accounts.models import Membership
 from relintel.dashboards import selectors, services, today
 
@@ -89,13 +89,3 @@ def nudge_undo(request: HttpRequest, nudge_key: str) -> HttpResponse:
         return render(request, "dashboards/_nudge_item.html", {"item": item, "snooze_choices": SNOOZE_CHOICES})
     messages.success(request, f"{item.title}: back on your list.")
     return redirect(reverse("dashboards:home") + "#today")
-
-
-@require_GET
-@manager_required
-def team(request: HttpRequest) -> HttpResponse:
-    raw = request.GET.get("team", "").strip()
-    if raw and not raw.isdigit():
-        raise Http404("No such team")
-    dashboard = selectors.team_dashboard(membership=_membership(request), team_id=int(raw) if raw else None)
-    return render(request, "dashboards/team.html", {"dash": dashboard})

@@ -13,7 +13,6 @@ from django.utils import timezone
 from activities.models import InteractionKind, Visibility
 from activities.rollups import activity_rollups_rebuild, week_of
 from contacts.models import Band, HelpStatus, Relationship, RelationshipChange, TargetAccount
-from relintel.dashboards.selectors import team_dashboard
 from relintel.dashboards.team import team_figures
 from relintel.dashboards.team_period import period_preset
 from tests.conftest import client_for
@@ -300,15 +299,6 @@ def test_the_dashboard_query_count_is_the_same_with_few_and_many_rows(world, con
     many = _queries(client, TEAM, {})
     assert many == few
     assert _queries(client, TEAM, {"period": "26w"}) == few
-
-
-# --- the earlier 30-day selector stays as it was ------------------------------------------
-
-
-def test_the_thirty_day_selector_still_counts_activity_by_kind(world, contact):
-    _log(world, world.rep, contact, kind=InteractionKind.CALL)
-    rita = next(m for m in team_dashboard(membership=world.manager).members if m.membership == world.rep)
-    assert rita.by_kind == {"call": 1}
 
 
 def test_accounts_at_risk_and_replies_owed_are_cached_for_a_few_minutes(world, contact, settings):
