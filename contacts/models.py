@@ -247,9 +247,14 @@ class Band(models.TextChoices):
 class Relationship(models.Model):
     """One user × one contact, derived from interactions and help; rebuildable."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="relationships")
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="relationships")
+    # No single-column indexes: each is the prefix of one below (organization of
+    # relationship_user_strength, user of relationship_unique, contact of
+    # relationship_contact_strength), and every rebuild writes every index.
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_index=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="relationships", db_index=False
+    )
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="relationships", db_index=False)
     strength = models.PositiveSmallIntegerField(default=0)
     interaction_count = models.PositiveIntegerField(default=0)
     meeting_count = models.PositiveIntegerField(default=0)
