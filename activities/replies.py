@@ -501,3 +501,32 @@ def replies_owed_listed(
         email.sender_name = row.sender_name  # type: ignore[attr-defined]
         result.append(email)
     return result
+
+
+def replies_owed_tally(
+    *, organization_id: int, user_ids: Sequence[int], now: datetime.datetime, working_days: int | None = None
+) -> dict[int, int]:
+    """Threads owed a reply per rep from the stored lists (every rep of ``user_ids`` is a key).
+
+    One aggregate over the reps' rows; the same numbers ``replies_owed_counts`` computes from
+    the emails, as of the workers' last refresh. Like it, ignores what reps snoozed or dismissed.
+    """
+    counts = dict.fromkeys(user_ids, 0)
+    if not user_ids:
+        return counts
+    if working_days is None:
+        working_days, _ = reply_policy(organization_id=organization_id)
+    rows = (
+        ReplyOwed.objects.filter(
+            organization_id=organization_id,
+            user_id__in=list(user_ids),
+            occurred_at__gte=now - LOOK_BACK,
+            occurred_at__lt=working_days_before(now, working_days),
+        )
+        .values("user_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for row in rows:
+        counts[row["user_id"]] = row["n"]
+    return counts

@@ -10,11 +10,12 @@ Every figure comes from a bounded query whose count does not depend on the data:
 * the give-first index (``contacts.givefirst``) and replies owed (``activities.replies``);
 * accounts at risk and target-account coverage (``relintel.dashboards.team_accounts``).
 
-Three figures walk the relationship graph rather than a rollup: relationships by band and
-their moves (every relationship and band change of the team's members), accounts at risk (a
-join of the team's medium-or-better relationships with their contacts' companies) and
-replies owed (threads still waiting for the rep). At 100,000 contacts and a million
-interactions each costs tens to hundreds of milliseconds, so they are kept in the cache (Redis) for
+Replies owed are counted from the lists workers keep per rep (``activities.ReplyOwed``,
+what each rep's Today shows). Two figures walk the relationship graph rather than a rollup:
+relationships by band and their moves (every relationship and band change of the team's
+members) and accounts at risk (a join of the team's medium-or-better relationships with their
+contacts' companies). At 100,000 contacts and a million interactions each costs tens to
+hundreds of milliseconds, so they are kept in the cache (Redis) for
 ``RELINTEL_TEAM_FIGURES_CACHE_SECONDS`` (default 300) per team, member list and period:
 a manager's repeated views and CSV exports read them back instead of recomputing.
 
@@ -37,10 +38,11 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 
 from activities.models import ActivityRollup, InteractionKind
+from activities.replies import replies_owed_tally
 from contacts.givefirst import GiveFirstFigures, give_first_index, give_first_total
 from contacts.models import Band, Relationship, RelationshipChange
 from relintel.accounts.models import Membership, Organization, Role, Team
-from relintel.dashboards.selectors import _team_for
+from relintel.dashboards.selectors import team_for
 from relintel.dashboards.team_accounts import BAND_RANK, AtRisk, TargetCoverage, accounts_at_risk, target_coverage
 from relintel.dashboards.team_period import DEFAULT_PRESET, Period, period_preset
 
@@ -172,7 +174,7 @@ class TeamFigures:
 
 def team_choose(*, membership: Membership, team_id: int | None) -> tuple[Team | None, list[Team]]:
     """The team a manager (their own) or an admin (any of the organization) is looking at."""
-    return _team_for(membership=membership, team_id=team_id)
+    return team_for(membership=membership, team_id=team_id)
 
 
 def team_members(*, membership: Membership, team: Team) -> list[Membership]:
@@ -237,15 +239,6 @@ def band_moves(*, organization_id: int, user_ids: list[int], period: Period) -> 
     return {user_id: (c[0], c[1], c[2]) for user_id, c in out.items()}
 
 
-def replies_owed(*, organization_id: int, user_ids: list[int], now: datetime.datetime) -> dict[int, int] | None:
-    """Threads owed a reply per member now (``None`` where that module is not installed)."""
-    try:
-        from activities.replies import replies_owed_counts
-    except ImportError:  # pragma: no cover - the module ships with the product
-        return None
-    return replies_owed_counts(organization_id=organization_id, user_ids=user_ids, now=now)
-
-
 def team_figures(
     *,
     membership: Membership,
@@ -292,12 +285,10 @@ def team_figures(
         for user_id, give in gave.items():
             rows[user_id].give = give
     if wanted("replies"):
-        owed = _cached(
-            _cache_key("replies", org, team.pk, ids),
-            lambda: replies_owed(organization_id=org, user_ids=ids, now=now),
-        )
-        figures.replies_available = owed is not None
-        for user_id, n in (owed or {}).items():
+        # One aggregate over the lists workers keep (what each rep's Today shows): not cached.
+        owed = replies_owed_tally(organization_id=org, user_ids=ids, now=now)
+        figures.replies_available = True
+        for user_id, n in owed.items():
             if user_id in rows:
                 rows[user_id].replies_owed = n
     if wanted("at_risk"):
@@ -330,7 +321,7 @@ def team_figures_warm(*, organization: Organization, now: datetime.datetime | No
                 team_id=team_id,
                 period=period,
                 now=now,
-                sections=frozenset({"relationships", "replies", "at_risk"}),
+                sections=frozenset({"relationships", "at_risk"}),
             )
     finally:
         _RECOMPUTE.reset(token)

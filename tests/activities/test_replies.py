@@ -19,6 +19,7 @@ from activities.replies import (
     replies_owed_listed,
     replies_owed_refresh,
     replies_owed_reps_of,
+    replies_owed_tally,
     working_days_before,
     working_days_between,
 )
@@ -229,10 +230,16 @@ def test_counts_per_rep_in_a_constant_number_of_queries(world, grace):
         world.admin.user_id: 0,
     }
     assert len(queries.captured_queries) == 4
+    # The team dashboard reads the same numbers from the stored lists, in two queries.
+    replies_owed_refresh(organization_id=world.org.pk, user_ids=[*users, world.manager.user_id], now=WEDNESDAY)
+    with CaptureQueriesContext(connection) as queries:
+        assert replies_owed_tally(organization_id=world.org.pk, user_ids=users, now=WEDNESDAY) == counts
+    assert len(queries.captured_queries) == 2
 
 
 def test_counts_of_no_one_are_empty(world):
     assert replies_owed_counts(organization_id=world.org.pk, user_ids=[], now=WEDNESDAY) == {}
+    assert replies_owed_tally(organization_id=world.org.pk, user_ids=[], now=WEDNESDAY) == {}
 
 
 # --- the stored list a worker keeps (what Today reads) -------------------------------------------
