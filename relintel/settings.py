@@ -324,6 +324,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     },
     # Reminders for help offers coming due.
     "help-reminders-daily": {"task": "contacts.tasks.help_offer_reminders_send", "schedule": crontab(hour=7, minute=0)},
+    # Reps' answers to Today items that can no longer hide anything (see relintel.dashboards.services).
+    "nudge-actions-prune-nightly": {
+        "task": "relintel.dashboards.tasks.nudge_actions_prune",
+        "schedule": crontab(hour=3, minute=45),
+    },
     # The team dashboard's slow figures (bands and moves, replies owed, accounts at risk),
     # re-computed by a worker before their cache entry expires: managers never wait for them.
     "team-figures-warm": {

@@ -17,11 +17,23 @@ import datetime
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
+from django.db.models import BigIntegerField, Exists, OuterRef, Q
+from django.db.models.functions import Cast, Substr
 from django.utils import timezone
 
+from activities.models import Interaction
+from activities.replies import LOOK_BACK as REPLY_LOOK_BACK
 from contacts import nudges
-from contacts.models import HelpStatus, NudgeAction, NudgeState
+from contacts.models import (
+    Contact,
+    HelpOffer,
+    HelpStatus,
+    IntroRequest,
+    IntroSuggestion,
+    NudgeAction,
+    NudgeState,
+)
 from contacts.services import help_offer_transition
 from relintel.accounts.models import Membership
 from relintel.dashboards import today
@@ -81,3 +93,47 @@ def nudge_undo(*, membership: Membership, key: str, now: datetime.datetime | Non
     item = today.nudge_get(membership=membership, key=key, now=now)
     nudges.nudge_action_clear(membership=membership, key=item.key)
     return item
+
+
+# --- pruning ---------------------------------------------------------------------------------------
+# A rep's answers to Today items pile up: every reply dismissed, every snooze. Those that can no
+# longer hide anything are deleted nightly, so hiding stays a lookup in a small table.
+
+# What each kind's key names, for answers whose object is gone.
+_KEY_OBJECTS: dict[str, type[models.Model]] = {
+    today.REPLY: Interaction,
+    today.HELP: HelpOffer,
+    today.COLD: Contact,
+    today.INTRO: IntroRequest,
+    today.SUGGESTION: IntroSuggestion,
+}
+# A snooze that ran out hides nothing; kept a day for the page's "undo" offer.
+SNOOZE_GRACE = datetime.timedelta(days=1)
+
+
+def nudge_actions_prune(*, now: datetime.datetime | None = None) -> int:
+    """Delete the answers that can no longer hide anything; returns how many.
+
+    Snoozes that ran out; done or dismissed replies older than the replies' look-back window
+    (their email can no longer be listed); answers whose object (email, offer, contact,
+    request, suggestion) was deleted.
+    """
+    now = now or timezone.now()
+    stale = Q(state=NudgeState.SNOOZED, until__lt=now - SNOOZE_GRACE) | Q(
+        key__startswith=f"{today.REPLY}:",
+        state__in=(NudgeState.DONE, NudgeState.DISMISSED),
+        created_at__lt=now - REPLY_LOOK_BACK,
+    )
+    deleted, _ = NudgeAction.objects.filter(stale).delete()
+    for kind, model in _KEY_OBJECTS.items():
+        prefix = f"{kind}:"
+        # Keys are written only through ``today.parse_key``: the rest is always digits.
+        named = Cast(Substr("key", len(prefix) + 1), BigIntegerField())
+        orphans = (
+            NudgeAction.objects.filter(key__startswith=prefix)
+            .annotate(object_id=named)
+            .exclude(Exists(model._default_manager.filter(pk=OuterRef("object_id"))))
+        )
+        gone, _ = NudgeAction.objects.filter(pk__in=orphans.values("pk")).delete()
+        deleted += gone
+    return deleted

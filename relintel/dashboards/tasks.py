@@ -39,6 +39,14 @@ def digest_send_member(membership_id: int, week: str) -> str:
 
 
 @shared_task
+def nudge_actions_prune() -> int:
+    """Nightly (beat): delete reps' answers to Today items that can no longer hide anything."""
+    from relintel.dashboards import services
+
+    return services.nudge_actions_prune()
+
+
+@shared_task
 def team_figures_warm_all() -> int:
     """Beat, every few minutes: one task per organization re-computing its teams' slow figures."""
     from relintel.accounts.models import Organization
