@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
+from typing import Required, TypedDict, Unpack
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -192,41 +193,28 @@ def capture_account_build(
     return account
 
 
+class SourceFields(TypedDict, total=False):
+    """What ``capture_account_build`` takes besides the member (its defaults apply)."""
+
+    kind: Required[str]
+    name: Required[str]
+    host: str
+    port: int | None
+    security: str
+    username: str
+    url: str
+    auth_method: str
+    secret: str
+    folders: Iterable[str]
+    privacy_level: str | None
+    visibility: str
+    backfill_days: int
+
+
 @transaction.atomic
-def capture_account_create(
-    *,
-    membership: Membership,
-    kind: str,
-    name: str,
-    host: str = "",
-    port: int | None = None,
-    security: str = ImapSecurity.TLS,
-    username: str = "",
-    url: str = "",
-    auth_method: str = AuthMethod.PASSWORD,
-    secret: str = "",
-    folders: Iterable[str] = (),
-    privacy_level: str | None = None,
-    visibility: str = Visibility.TEAM,
-    backfill_days: int = 180,
-) -> CaptureAccount:
+def capture_account_create(*, membership: Membership, **fields: Unpack[SourceFields]) -> CaptureAccount:
     """Connect a mailbox, calendar or feed; the scheduler picks it up at once."""
-    account = capture_account_build(
-        membership=membership,
-        kind=kind,
-        name=name,
-        host=host,
-        port=port,
-        security=security,
-        username=username,
-        url=url,
-        auth_method=auth_method,
-        secret=secret,
-        folders=folders,
-        privacy_level=privacy_level,
-        visibility=visibility,
-        backfill_days=backfill_days,
-    )
+    account = capture_account_build(membership=membership, **fields)
     account.status = CaptureStatus.ACTIVE
     account.next_poll_at = timezone.now()
     account.save()
