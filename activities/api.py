@@ -12,7 +12,6 @@ from typing import Any
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
-from rest_framework.throttling import UserRateThrottle
 
 from activities import selectors, services
 from activities.models import Interaction, InteractionKind, InteractionSource, Participant
@@ -128,7 +127,6 @@ class InteractionViewSet(
     viewsets.GenericViewSet[Interaction],
 ):
     serializer_class = InteractionSerializer
-    throttle_classes = (UserRateThrottle,)  # the "user" rate in settings.REST_FRAMEWORK
     queryset = Interaction.objects.none()
 
     def get_queryset(self) -> QuerySet[Interaction]:

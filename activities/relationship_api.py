@@ -18,7 +18,6 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import exceptions, generics, mixins, serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
 from activities import scoring_policy
@@ -112,8 +111,6 @@ class RelationshipFilterSerializer(serializers.Serializer[Any]):
     responses={200: ContactRelationshipsSerializer, 404: NOT_FOUND},
 )
 class ContactRelationshipsView(APIView):
-    throttle_classes = (UserRateThrottle,)
-
     def get(self, request: Request, contact_id: int) -> Response:
         membership = request_membership(request)
         contact = contact_get(membership=membership, contact_id=contact_id)
@@ -135,7 +132,6 @@ class ContactRelationshipsView(APIView):
 )
 class RelationshipViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Relationship]):
     serializer_class = RelationshipSerializer
-    throttle_classes = (UserRateThrottle,)
     queryset = Relationship.objects.none()
 
     def get_queryset(self) -> QuerySet[Relationship]:
@@ -168,7 +164,6 @@ class ScoringPolicySerializer(serializers.ModelSerializer[ScoringPolicy]):
 )
 class ScoringPolicyView(generics.RetrieveUpdateAPIView[ScoringPolicy]):
     serializer_class = ScoringPolicySerializer
-    throttle_classes = (UserRateThrottle,)
     http_method_names = ["get", "patch", "head", "options"]
 
     def get_permissions(self) -> Sequence[Any]:

@@ -16,7 +16,6 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
-from rest_framework.throttling import UserRateThrottle
 
 from contacts import selectors, services
 from contacts.errors import DuplicateEmailError
@@ -149,7 +148,6 @@ class CompanyViewSet(
     viewsets.GenericViewSet[Company],
 ):
     serializer_class = CompanySerializer
-    throttle_classes = (UserRateThrottle,)  # the "user" rate in settings.REST_FRAMEWORK
     queryset = Company.objects.none()
 
     def get_queryset(self) -> QuerySet[Company]:
@@ -282,7 +280,6 @@ class ContactViewSet(
     viewsets.GenericViewSet[Contact],
 ):
     serializer_class = ContactSerializer
-    throttle_classes = (UserRateThrottle,)  # the "user" rate in settings.REST_FRAMEWORK
     queryset = Contact.objects.none()
 
     def get_queryset(self) -> QuerySet[Contact]:
@@ -400,7 +397,6 @@ class HelpOfferViewSet(
     viewsets.GenericViewSet[HelpOffer],
 ):
     serializer_class = HelpOfferSerializer
-    throttle_classes = (UserRateThrottle,)  # the "user" rate in settings.REST_FRAMEWORK
     queryset = HelpOffer.objects.none()
 
     def get_queryset(self) -> QuerySet[HelpOffer]:

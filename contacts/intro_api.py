@@ -17,7 +17,6 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
 from contacts import selectors
@@ -63,8 +62,6 @@ class IntroPathsSerializer(serializers.Serializer[Any]):
 
 
 class ContactIntroPathsView(APIView):
-    throttle_classes = (UserRateThrottle,)
-
     @extend_schema(
         summary="Warm intro paths to a contact, best first",
         responses={200: IntroPathsSerializer, **NOT_FOUND},
@@ -81,8 +78,6 @@ class ContactIntroPathsView(APIView):
 
 
 class CompanyIntroPathsView(APIView):
-    throttle_classes = (UserRateThrottle,)
-
     @extend_schema(
         summary="Warm intro paths to a company's people, best first",
         responses={200: IntroPathsSerializer, **NOT_FOUND},
@@ -182,7 +177,6 @@ class IntroRequestViewSet(
     mixins.ListModelMixin, mixins.CreateModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[IntroRequest]
 ):
     serializer_class = IntroRequestSerializer
-    throttle_classes = (UserRateThrottle,)
     queryset = IntroRequest.objects.none()
 
     def get_queryset(self) -> QuerySet[IntroRequest]:
@@ -256,7 +250,6 @@ class IntroSuggestionViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[IntroSuggestion]
 ):
     serializer_class = IntroSuggestionSerializer
-    throttle_classes = (UserRateThrottle,)
     queryset = IntroSuggestion.objects.none()
 
     def get_queryset(self) -> QuerySet[IntroSuggestion]:

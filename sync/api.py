@@ -16,7 +16,6 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
 from relintel.accounts.permissions import IsOrganizationAdmin
@@ -100,7 +99,6 @@ class ConnectionTestSerializer(serializers.Serializer[Any]):
 
 class _AdminView(APIView):
     permission_classes = (IsOrganizationAdmin,)
-    throttle_classes = (UserRateThrottle,)
 
 
 class SalesforceConnectionView(_AdminView):
@@ -298,7 +296,6 @@ class RetryFailedSerializer(serializers.Serializer[Any]):
 @extend_schema(responses={403: FORBIDDEN})
 class SalesforceOutboxViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[OutboxEntry]):
     permission_classes = (IsOrganizationAdmin,)
-    throttle_classes = (UserRateThrottle,)
     serializer_class = OutboxEntrySerializer
     queryset = OutboxEntry.objects.none()  # for the schema; get_queryset scopes to the organization
     lookup_value_regex = r"\d+"

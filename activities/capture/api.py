@@ -19,7 +19,6 @@ from rest_framework import exceptions, generics, mixins, serializers, status, vi
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import UserRateThrottle
 
 from activities.capture import selectors, services
 from activities.capture.sources.diagnostics import test_connection
@@ -224,7 +223,6 @@ class CaptureAccountViewSet(
     viewsets.GenericViewSet[CaptureAccount],
 ):
     serializer_class = CaptureAccountSerializer
-    throttle_classes = (UserRateThrottle,)
     queryset = CaptureAccount.objects.none()
 
     def get_queryset(self) -> QuerySet[CaptureAccount]:
@@ -340,7 +338,6 @@ class ExclusionViewSet(
     viewsets.GenericViewSet[Exclusion],
 ):
     serializer_class = ExclusionSerializer
-    throttle_classes = (UserRateThrottle,)
     queryset = Exclusion.objects.none()
 
     def get_queryset(self) -> QuerySet[Exclusion]:
@@ -418,7 +415,6 @@ class SkippedMessageFilterSerializer(serializers.Serializer[Any]):
 )
 class SkippedMessageViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[SkippedMessage]):
     serializer_class = SkippedMessageSerializer
-    throttle_classes = (UserRateThrottle,)
     queryset = SkippedMessage.objects.none()
 
     def get_queryset(self) -> QuerySet[SkippedMessage]:
@@ -454,7 +450,6 @@ class CapturePolicySerializer(serializers.ModelSerializer[CapturePolicy]):
 )
 class CapturePolicyView(generics.RetrieveUpdateAPIView[CapturePolicy]):
     serializer_class = CapturePolicySerializer
-    throttle_classes = (UserRateThrottle,)
     http_method_names = ["get", "put", "head", "options"]
 
     def get_permissions(self) -> Sequence[Any]:

@@ -9,7 +9,6 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import UserRateThrottle
 
 from activities.capture import uploads
 from activities.models import SkipReason, Visibility
@@ -53,7 +52,6 @@ class CaptureUploadResultSerializer(serializers.Serializer[Any]):
 class CaptureUploadViewSet(viewsets.GenericViewSet[Any]):
     serializer_class = CaptureUploadSerializer
     parser_classes = (MultiPartParser, FormParser)
-    throttle_classes = (UserRateThrottle,)
 
     @extend_schema(
         summary="Capture an .eml, .mbox or .ics file",

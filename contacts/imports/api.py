@@ -19,7 +19,6 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
 from contacts import export, merge_display, merge_selectors, selectors
@@ -112,7 +111,6 @@ class ColumnMappingSerializer(serializers.Serializer[Any]):
 class ContactImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[ImportJob]):
     serializer_class = ImportJobSerializer
     parser_classes = (MultiPartParser, FormParser, JSONParser)
-    throttle_classes = (UserRateThrottle,)
     queryset = ImportJob.objects.none()
 
     def get_queryset(self) -> QuerySet[ImportJob]:
@@ -227,7 +225,6 @@ class ContactMergeRequestSerializer(serializers.Serializer[Any]):
 )
 class ContactMergeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[ContactMerge]):
     serializer_class = ContactMergeSerializer
-    throttle_classes = (UserRateThrottle,)
     queryset = ContactMerge.objects.none()
 
     def get_queryset(self) -> QuerySet[ContactMerge]:
@@ -277,8 +274,6 @@ class ContactExportFilterSerializer(serializers.Serializer[Any]):
 
 
 class ContactExportView(APIView):
-    throttle_classes = (UserRateThrottle,)
-
     @extend_schema(
         summary="Export contacts as CSV or vCard",
         description="The contacts the list filters select, streamed: CSV (UTF-8 with a BOM, one row per contact) "

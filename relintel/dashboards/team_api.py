@@ -15,7 +15,6 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
 from contacts.api import ERROR_RESPONSES
@@ -183,7 +182,6 @@ def figures_payload(f: TeamFigures) -> dict[str, Any]:
 
 class TeamDashboardView(APIView):
     permission_classes = (IsManagerOrAdmin,)
-    throttle_classes = (UserRateThrottle,)
 
     @extend_schema(
         summary="The team dashboard's figures for a period",
@@ -247,7 +245,6 @@ class TargetAccountViewSet(
     viewsets.GenericViewSet[TargetAccount],
 ):
     serializer_class = TargetAccountSerializer
-    throttle_classes = (UserRateThrottle,)
     queryset = TargetAccount.objects.none()
 
     def get_queryset(self) -> QuerySet[TargetAccount]:

@@ -8,7 +8,6 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
 from contacts.nudges import SNOOZE_CHOICES
@@ -73,8 +72,6 @@ class NudgeActionSerializer(serializers.Serializer[Any]):
 
 
 class NudgeListView(APIView):
-    throttle_classes = (UserRateThrottle,)
-
     @extend_schema(
         summary="Your Today list",
         description="Items not snoozed, done or dismissed, grouped in the page's order: replies owed, help "
@@ -92,8 +89,6 @@ class NudgeListView(APIView):
 
 
 class NudgeActionView(APIView):
-    throttle_classes = (UserRateThrottle,)
-
     @extend_schema(
         summary="Mark an item done, snooze or dismiss it",
         parameters=[KEY_PARAMETER],
