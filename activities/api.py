@@ -11,12 +11,14 @@ from typing import Any
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import serializers
 
 from activities import selectors, services
 from activities.models import Interaction, InteractionKind, InteractionSource, Participant
 from contacts.api import ERROR_RESPONSES, scoped_contact_field, scoped_help_offer_field
+from relintel.accounts.models import Membership
 from relintel.api_fields import query_filters, request_membership
+from relintel.api_views import CrudViewSet
 
 _FIXED = "This cannot be changed; log a new interaction instead."
 
@@ -118,23 +120,14 @@ class InteractionFilterSerializer(serializers.Serializer[Any]):
         responses={204: OpenApiResponse(description="Deleted."), 404: ERROR_RESPONSES[404]},
     ),
 )
-class InteractionViewSet(
-    mixins.ListModelMixin,
-    mixins.CreateModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.UpdateModelMixin,
-    mixins.DestroyModelMixin,
-    viewsets.GenericViewSet[Interaction],
-):
+class InteractionViewSet(CrudViewSet[Interaction]):
     serializer_class = InteractionSerializer
     queryset = Interaction.objects.none()
 
-    def get_queryset(self) -> QuerySet[Interaction]:
-        if getattr(self, "swagger_fake_view", False):
-            return Interaction.objects.none()
+    def member_queryset(self, membership: Membership) -> QuerySet[Interaction]:
         f = query_filters(self.request, InteractionFilterSerializer)
         return selectors.interaction_list(
-            membership=request_membership(self.request),
+            membership=membership,
             contact_id=f.get("contact"),
             company_id=f.get("company"),
             kind=f.get("kind"),

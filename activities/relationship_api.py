@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import QuerySet
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import exceptions, generics, mixins, serializers, viewsets
+from rest_framework import exceptions, generics, mixins, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -30,9 +30,11 @@ from activities.relationship_selectors import (
 )
 from contacts.models import Band, Relationship
 from contacts.selectors import contact_get
+from relintel.accounts.models import Membership
 from relintel.accounts.permissions import IsOrganizationAdmin
 from relintel.api_errors import ApiErrorSerializer
 from relintel.api_fields import query_filters, request_membership
+from relintel.api_views import MemberViewSet
 
 NOT_FOUND = OpenApiResponse(ApiErrorSerializer, description="No such contact in your organization.")
 FORBIDDEN = OpenApiResponse(ApiErrorSerializer, description="Only admins may do this.")
@@ -130,15 +132,13 @@ class ContactRelationshipsView(APIView):
         parameters=[OpenApiParameter("band", str, enum=Band.values, description="Only this band.")],
     )
 )
-class RelationshipViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Relationship]):
+class RelationshipViewSet(mixins.ListModelMixin, MemberViewSet[Relationship]):
     serializer_class = RelationshipSerializer
     queryset = Relationship.objects.none()
 
-    def get_queryset(self) -> QuerySet[Relationship]:
-        if getattr(self, "swagger_fake_view", False):
-            return Relationship.objects.none()
+    def member_queryset(self, membership: Membership) -> QuerySet[Relationship]:
         f = query_filters(self.request, RelationshipFilterSerializer)
-        return relationships_mine(membership=request_membership(self.request), band=f.get("band", ""))
+        return relationships_mine(membership=membership, band=f.get("band", ""))
 
     def get_serializer_context(self) -> dict[str, Any]:
         return {**super().get_serializer_context(), "now": timezone.now()}

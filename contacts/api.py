@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -20,6 +20,7 @@ from rest_framework.reverse import reverse
 from contacts import selectors, services
 from contacts.errors import DuplicateEmailError
 from contacts.models import Company, Contact, ContactPhone, HelpDirection, HelpOffer, HelpStatus, PhoneKind, Source
+from relintel.accounts.models import Membership
 from relintel.api_errors import ApiErrorSerializer, ApiValidationError
 from relintel.api_fields import (
     MemberUserField,
@@ -28,6 +29,7 @@ from relintel.api_fields import (
     query_filters,
     request_membership,
 )
+from relintel.api_views import CrudViewSet
 
 ERROR_RESPONSES = {
     400: OpenApiResponse(ApiErrorSerializer, description="Invalid input: `errors` names each field."),
@@ -139,22 +141,13 @@ class CompanyFilterSerializer(serializers.Serializer[Any]):
         responses={204: None, 404: ERROR_RESPONSES[404]},
     ),
 )
-class CompanyViewSet(
-    mixins.ListModelMixin,
-    mixins.CreateModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.UpdateModelMixin,
-    mixins.DestroyModelMixin,
-    viewsets.GenericViewSet[Company],
-):
+class CompanyViewSet(CrudViewSet[Company]):
     serializer_class = CompanySerializer
     queryset = Company.objects.none()
 
-    def get_queryset(self) -> QuerySet[Company]:
-        if getattr(self, "swagger_fake_view", False):
-            return Company.objects.none()
+    def member_queryset(self, membership: Membership) -> QuerySet[Company]:
         filters = query_filters(self.request, CompanyFilterSerializer)
-        return selectors.company_list(membership=request_membership(self.request), q=filters.get("q", ""))
+        return selectors.company_list(membership=membership, q=filters.get("q", ""))
 
     def get_object(self) -> Company:
         return selectors.company_detail(membership=request_membership(self.request), company_id=self.kwargs["pk"])
@@ -271,27 +264,16 @@ def _contact_write(request: Request, serializer: ContactSerializer, *, contact: 
     ),
     destroy=extend_schema(summary="Delete a contact", responses={204: None, 404: ERROR_RESPONSES[404]}),
 )
-class ContactViewSet(
-    mixins.ListModelMixin,
-    mixins.CreateModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.UpdateModelMixin,
-    mixins.DestroyModelMixin,
-    viewsets.GenericViewSet[Contact],
-):
+class ContactViewSet(CrudViewSet[Contact]):
     serializer_class = ContactSerializer
     queryset = Contact.objects.none()
 
-    def get_queryset(self) -> QuerySet[Contact]:
-        if getattr(self, "swagger_fake_view", False):
-            return Contact.objects.none()
+    def member_queryset(self, membership: Membership) -> QuerySet[Contact]:
         f = query_filters(self.request, ContactFilterSerializer)
         filters = selectors.ContactFilters(
             q=f.get("q", ""), company_id=f.get("company"), owner_id=f.get("owner"), mine=f["mine"], sort=f["sort"]
         )
-        return selectors.contact_list(membership=request_membership(self.request), filters=filters).prefetch_related(
-            "phones"
-        )
+        return selectors.contact_list(membership=membership, filters=filters).prefetch_related("phones")
 
     def get_object(self) -> Contact:
         return selectors.contact_get(membership=request_membership(self.request), contact_id=self.kwargs["pk"])
@@ -388,20 +370,11 @@ class HelpOfferTransitionSerializer(serializers.Serializer[Any]):
     ),
     destroy=extend_schema(summary="Delete a help offer (yours only)", responses={204: None, 404: ERROR_RESPONSES[404]}),
 )
-class HelpOfferViewSet(
-    mixins.ListModelMixin,
-    mixins.CreateModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.UpdateModelMixin,
-    mixins.DestroyModelMixin,
-    viewsets.GenericViewSet[HelpOffer],
-):
+class HelpOfferViewSet(CrudViewSet[HelpOffer]):
     serializer_class = HelpOfferSerializer
     queryset = HelpOffer.objects.none()
 
-    def get_queryset(self) -> QuerySet[HelpOffer]:
-        if getattr(self, "swagger_fake_view", False):
-            return HelpOffer.objects.none()
+    def member_queryset(self, membership: Membership) -> QuerySet[HelpOffer]:
         f = query_filters(self.request, HelpOfferFilterSerializer)
         filters = selectors.HelpOfferFilters(
             contact_id=f.get("contact"),
@@ -410,7 +383,7 @@ class HelpOfferViewSet(
             mine=f["mine"],
             open_only=f["open"],
         )
-        return selectors.help_offer_list(membership=request_membership(self.request), filters=filters)
+        return selectors.help_offer_list(membership=membership, filters=filters)
 
     def get_object(self) -> HelpOffer:
         membership = request_membership(self.request)

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -26,7 +26,9 @@ from contacts.intros import requests as intro_requests
 from contacts.intros.ranking import IntroPath
 from contacts.matchmaking import service as matchmaking
 from contacts.models import IntroRequest, IntroStatus, IntroSuggestion, SuggestionStatus
+from relintel.accounts.models import Membership
 from relintel.api_fields import MemberUserField, query_filters, request_membership
+from relintel.api_views import MemberViewSet
 
 NOT_FOUND = {404: ERROR_RESPONSES[404]}
 
@@ -174,17 +176,15 @@ def _intro_action(name: str, summary: str) -> Any:
     retrieve=extend_schema(summary="Get an intro request", responses={200: IntroRequestSerializer, **NOT_FOUND}),
 )
 class IntroRequestViewSet(
-    mixins.ListModelMixin, mixins.CreateModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[IntroRequest]
+    mixins.ListModelMixin, mixins.CreateModelMixin, mixins.RetrieveModelMixin, MemberViewSet[IntroRequest]
 ):
     serializer_class = IntroRequestSerializer
     queryset = IntroRequest.objects.none()
 
-    def get_queryset(self) -> QuerySet[IntroRequest]:
-        if getattr(self, "swagger_fake_view", False):
-            return IntroRequest.objects.none()
+    def member_queryset(self, membership: Membership) -> QuerySet[IntroRequest]:
         f = query_filters(self.request, IntroRequestFilterSerializer)
         return intro_requests.intro_request_list(
-            membership=request_membership(self.request), role=f.get("role", ""), status=f.get("status", "")
+            membership=membership, role=f.get("role", ""), status=f.get("status", "")
         )
 
     def get_object(self) -> IntroRequest:
@@ -246,17 +246,13 @@ class IntroSuggestionFilterSerializer(serializers.Serializer[Any]):
     ),
     retrieve=extend_schema(summary="Get a suggestion", responses={200: IntroSuggestionSerializer, **NOT_FOUND}),
 )
-class IntroSuggestionViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[IntroSuggestion]
-):
+class IntroSuggestionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, MemberViewSet[IntroSuggestion]):
     serializer_class = IntroSuggestionSerializer
     queryset = IntroSuggestion.objects.none()
 
-    def get_queryset(self) -> QuerySet[IntroSuggestion]:
-        if getattr(self, "swagger_fake_view", False):
-            return IntroSuggestion.objects.none()
+    def member_queryset(self, membership: Membership) -> QuerySet[IntroSuggestion]:
         f = query_filters(self.request, IntroSuggestionFilterSerializer)
-        return matchmaking.intro_suggestion_list(membership=request_membership(self.request), status=f["status"])
+        return matchmaking.intro_suggestion_list(membership=membership, status=f["status"])
 
     def get_object(self) -> IntroSuggestion:
         return matchmaking.intro_suggestion_get(

@@ -18,9 +18,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from relintel.accounts.models import Membership
 from relintel.accounts.permissions import IsOrganizationAdmin
 from relintel.api_errors import ApiErrorSerializer
 from relintel.api_fields import request_membership
+from relintel.api_views import MemberViewSet
 from sync import selectors, services
 from sync.models import (
     PRODUCTION_LOGIN_URL,
@@ -176,7 +178,7 @@ class SalesforceConnectionDisconnectView(_AdminView):
 from django.core.exceptions import ValidationError as DjangoValidationError  # noqa: E402
 from django.db.models import QuerySet  # noqa: E402
 from drf_spectacular.utils import OpenApiParameter  # noqa: E402
-from rest_framework import mixins, viewsets  # noqa: E402
+from rest_framework import mixins  # noqa: E402
 from rest_framework.decorators import action  # noqa: E402
 
 from relintel.api_fields import query_filters  # noqa: E402
@@ -294,14 +296,13 @@ class RetryFailedSerializer(serializers.Serializer[Any]):
 
 
 @extend_schema(responses={403: FORBIDDEN})
-class SalesforceOutboxViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[OutboxEntry]):
+class SalesforceOutboxViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, MemberViewSet[OutboxEntry]):
     permission_classes = (IsOrganizationAdmin,)
     serializer_class = OutboxEntrySerializer
-    queryset = OutboxEntry.objects.none()  # for the schema; get_queryset scopes to the organization
+    queryset = OutboxEntry.objects.none()  # for the schema; member_queryset scopes to the organization
     lookup_value_regex = r"\d+"
 
-    def get_queryset(self) -> QuerySet[OutboxEntry]:
-        membership = request_membership(self.request)
+    def member_queryset(self, membership: Membership) -> QuerySet[OutboxEntry]:
         if self.action == "list":
             filters = query_filters(self.request, OutboxFilterSerializer)
             entries = selectors.outbox_entries_of(

@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
-from rest_framework import exceptions, generics, mixins, serializers, status, viewsets
+from rest_framework import exceptions, generics, mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -35,9 +35,11 @@ from activities.models import (
     SkippedMessage,
 )
 from contacts.api import ERROR_RESPONSES
+from relintel.accounts.models import Membership
 from relintel.accounts.permissions import IsOrganizationAdmin
 from relintel.api_errors import ApiErrorSerializer
 from relintel.api_fields import query_filters, request_membership
+from relintel.api_views import CrudViewSet, MemberViewSet
 
 FORBIDDEN = OpenApiResponse(ApiErrorSerializer, description="Only admins may do this.")
 HEALTH_FIELDS = (
@@ -214,21 +216,11 @@ _ACTION_RESPONSES = {200: CaptureAccountSerializer, 404: ERROR_RESPONSES[404]}
         responses={204: OpenApiResponse(description="Removed."), 404: ERROR_RESPONSES[404]},
     ),
 )
-class CaptureAccountViewSet(
-    mixins.ListModelMixin,
-    mixins.CreateModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.UpdateModelMixin,
-    mixins.DestroyModelMixin,
-    viewsets.GenericViewSet[CaptureAccount],
-):
+class CaptureAccountViewSet(CrudViewSet[CaptureAccount]):
     serializer_class = CaptureAccountSerializer
     queryset = CaptureAccount.objects.none()
 
-    def get_queryset(self) -> QuerySet[CaptureAccount]:
-        if getattr(self, "swagger_fake_view", False):
-            return CaptureAccount.objects.none()
-        membership = request_membership(self.request)
+    def member_queryset(self, membership: Membership) -> QuerySet[CaptureAccount]:
         f = query_filters(self.request, CaptureAccountFilterSerializer)
         if f["all"] and membership.is_admin:
             return selectors.capture_accounts_in_organization(membership=membership)
@@ -335,15 +327,13 @@ class ExclusionViewSet(
     mixins.CreateModelMixin,
     mixins.RetrieveModelMixin,
     mixins.DestroyModelMixin,
-    viewsets.GenericViewSet[Exclusion],
+    MemberViewSet[Exclusion],
 ):
     serializer_class = ExclusionSerializer
     queryset = Exclusion.objects.none()
 
-    def get_queryset(self) -> QuerySet[Exclusion]:
-        if getattr(self, "swagger_fake_view", False):
-            return Exclusion.objects.none()
-        return selectors.exclusions_for(membership=request_membership(self.request))
+    def member_queryset(self, membership: Membership) -> QuerySet[Exclusion]:
+        return selectors.exclusions_for(membership=membership)
 
     def get_object(self) -> Exclusion:
         return selectors.exclusion_get(membership=request_membership(self.request), exclusion_id=self.kwargs["pk"])
@@ -413,16 +403,14 @@ class SkippedMessageFilterSerializer(serializers.Serializer[Any]):
         parameters=[SkippedMessageFilterSerializer],
     ),
 )
-class SkippedMessageViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[SkippedMessage]):
+class SkippedMessageViewSet(mixins.ListModelMixin, MemberViewSet[SkippedMessage]):
     serializer_class = SkippedMessageSerializer
     queryset = SkippedMessage.objects.none()
 
-    def get_queryset(self) -> QuerySet[SkippedMessage]:
-        if getattr(self, "swagger_fake_view", False):
-            return SkippedMessage.objects.none()
+    def member_queryset(self, membership: Membership) -> QuerySet[SkippedMessage]:
         f = query_filters(self.request, SkippedMessageFilterSerializer)
         return selectors.skipped_messages_lookup(
-            membership=request_membership(self.request), message_id=f.get("message_id", ""), q=f.get("q", "")
+            membership=membership, message_id=f.get("message_id", ""), q=f.get("q", "")
         )
 
 

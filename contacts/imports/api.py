@@ -14,7 +14,7 @@ from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
@@ -29,7 +29,9 @@ from contacts.imports import selectors as import_selectors
 from contacts.imports import services
 from contacts.imports.rows import TARGET_FIELDS
 from contacts.models import ContactMerge, ImportFormat, ImportJob, ImportStatus
+from relintel.accounts.models import Membership
 from relintel.api_fields import query_filters, request_membership
+from relintel.api_views import MemberViewSet
 
 # --- imports ------------------------------------------------------------------------
 
@@ -108,17 +110,13 @@ class ColumnMappingSerializer(serializers.Serializer[Any]):
         responses={200: ImportJobSerializer, 404: ERROR_RESPONSES[404]},
     ),
 )
-class ContactImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[ImportJob]):
+class ContactImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, MemberViewSet[ImportJob]):
     serializer_class = ImportJobSerializer
     parser_classes = (MultiPartParser, FormParser, JSONParser)
     queryset = ImportJob.objects.none()
 
-    def get_queryset(self) -> QuerySet[ImportJob]:
-        if getattr(self, "swagger_fake_view", False):
-            return ImportJob.objects.none()
-        return import_selectors.import_jobs_for(membership=request_membership(self.request)).order_by(
-            "-created_at", "-id"
-        )
+    def member_queryset(self, membership: Membership) -> QuerySet[ImportJob]:
+        return import_selectors.import_jobs_for(membership=membership).order_by("-created_at", "-id")
 
     def get_object(self) -> ImportJob:
         return import_selectors.import_job_get(membership=request_membership(self.request), job_id=self.kwargs["pk"])
@@ -223,14 +221,12 @@ class ContactMergeRequestSerializer(serializers.Serializer[Any]):
     list=extend_schema(summary="List merges (latest first)"),
     retrieve=extend_schema(summary="Get a merge", responses={200: ContactMergeSerializer, 404: ERROR_RESPONSES[404]}),
 )
-class ContactMergeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[ContactMerge]):
+class ContactMergeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, MemberViewSet[ContactMerge]):
     serializer_class = ContactMergeSerializer
     queryset = ContactMerge.objects.none()
 
-    def get_queryset(self) -> QuerySet[ContactMerge]:
-        if getattr(self, "swagger_fake_view", False):
-            return ContactMerge.objects.none()
-        return merge_selectors.merges_for(membership=request_membership(self.request)).order_by("-created_at", "-id")
+    def member_queryset(self, membership: Membership) -> QuerySet[ContactMerge]:
+        return merge_selectors.merges_for(membership=membership).order_by("-created_at", "-id")
 
     def get_object(self) -> ContactMerge:
         return merge_selectors.merge_get(membership=request_membership(self.request), merge_id=self.kwargs["pk"])

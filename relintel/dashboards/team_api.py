@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import mixins, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -21,11 +21,12 @@ from contacts.api import ERROR_RESPONSES
 from contacts.models import Company, TargetAccount
 from contacts.selectors import companies_for
 from contacts.targets import target_account_add, target_account_get, target_account_remove, target_accounts_for
-from relintel.accounts.models import Role, Team
+from relintel.accounts.models import Membership, Role, Team
 from relintel.accounts.permissions import IsOrganizationMember
 from relintel.accounts.selectors import team_get
 from relintel.api_errors import ApiErrorSerializer
 from relintel.api_fields import ScopedPrimaryKeyRelatedField, request_membership
+from relintel.api_views import MemberViewSet
 from relintel.dashboards.team import TeamFigures, team_figures
 from relintel.dashboards.team_period import period_parse
 
@@ -242,15 +243,13 @@ class TargetAccountViewSet(
     mixins.CreateModelMixin,
     mixins.RetrieveModelMixin,
     mixins.DestroyModelMixin,
-    viewsets.GenericViewSet[TargetAccount],
+    MemberViewSet[TargetAccount],
 ):
     serializer_class = TargetAccountSerializer
     queryset = TargetAccount.objects.none()
 
-    def get_queryset(self) -> QuerySet[TargetAccount]:
-        if getattr(self, "swagger_fake_view", False):
-            return TargetAccount.objects.none()
-        return target_accounts_for(membership=request_membership(self.request)).order_by("company__name", "pk")
+    def member_queryset(self, membership: Membership) -> QuerySet[TargetAccount]:
+        return target_accounts_for(membership=membership).order_by("company__name", "pk")
 
     def get_object(self) -> TargetAccount:
         return target_account_get(membership=request_membership(self.request), target_id=self.kwargs["pk"])
