@@ -388,12 +388,47 @@ def _lock(organization_id: int, user_id: int) -> None:
             )
 
 
-def replies_owed_refresh(*, organization_id: int, user_ids: Iterable[int], now: datetime.datetime | None = None) -> int:
+def _threads_of(*, organization_id: int, contact_ids: Sequence[int], since: datetime.datetime) -> list[int]:
+    """The emails a change to these contacts can settle or raise: their emails of the window and
+    every email of those emails' threads (another contact's later message closes a thread too).
+
+    Ids, read once: as subqueries inside the rule's own, PostgreSQL combined them with the
+    window's index and read a month of the organization's emails.
+    """
+    emails = list(
+        Interaction.objects.filter(
+            organization_id=organization_id,
+            kind=InteractionKind.EMAIL,
+            occurred_at__gte=since,
+            pk__in=Participant.objects.filter(contact_id__in=list(contact_ids)).values("interaction_id"),
+        ).values_list("pk", "thread_id")
+    )
+    threads = sorted({thread for _, thread in emails if thread})
+    ids = {pk for pk, _ in emails}
+    if threads:
+        ids.update(
+            Interaction.objects.filter(organization_id=organization_id, thread_id__in=threads)
+            .exclude(thread_id="")
+            .values_list("pk", flat=True)
+        )
+    return sorted(ids)
+
+
+def replies_owed_refresh(
+    *,
+    organization_id: int,
+    user_ids: Iterable[int],
+    now: datetime.datetime | None = None,
+    contact_ids: Sequence[int] | None = None,
+) -> int:
     """Re-derive the stored replies owed of these reps (members of the organization).
 
-    Idempotent; each rep's rows are replaced in one transaction. Returns the rows written.
+    With ``contact_ids``, only what a change to those contacts can move: the threads of their
+    emails (and rows naming one of them as sender); the reps' other rows stay. Idempotent;
+    each rep's rows change in one transaction. Returns the rows written.
     """
     now = now or timezone.now()
+    since = now - LOOK_BACK
     members = sorted(
         set(
             Membership.objects.filter(organization_id=organization_id, user_id__in=list(user_ids)).values_list(
@@ -402,13 +437,20 @@ def replies_owed_refresh(*, organization_id: int, user_ids: Iterable[int], now: 
         )
     )
     _, max_recipients = reply_policy(organization_id=organization_id)
+    scope = (
+        None
+        if contact_ids is None
+        else _threads_of(organization_id=organization_id, contact_ids=contact_ids, since=since)
+    )
     written = 0
     for user_id in members:
         with transaction.atomic():
             _lock(organization_id, user_id)
-            base = _candidates(
-                organization_id=organization_id, since=now - LOOK_BACK, before=None, max_recipients=max_recipients
-            )
+            base = _candidates(organization_id=organization_id, since=since, before=None, max_recipients=max_recipients)
+            stale = ReplyOwed.objects.filter(organization_id=organization_id, user_id=user_id)
+            if scope is not None and contact_ids is not None:
+                base = base.filter(pk__in=scope)
+                stale = stale.filter(Q(interaction_id__in=scope) | Q(sender_contact_id__in=list(contact_ids)))
             rows = [
                 ReplyOwed(
                     organization_id=organization_id,
@@ -420,7 +462,7 @@ def replies_owed_refresh(*, organization_id: int, user_ids: Iterable[int], now: 
                 )
                 for email in _one_per_thread(base=base, user_id=user_id, limit=None)
             ]
-            ReplyOwed.objects.filter(organization_id=organization_id, user_id=user_id).delete()
+            stale.delete()
             ReplyOwed.objects.bulk_create(rows)
             written += len(rows)
     return written

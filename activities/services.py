@@ -43,7 +43,7 @@ def contact_insights_refresh(*, organization_id: int, contact_ids: Sequence[int]
     re-derive the replies owed of the reps concerned. Returns the relationship rows written."""
     written = relationships_refresh(organization_id=organization_id, contact_ids=contact_ids)
     reps = replies.replies_owed_reps_of(organization_id=organization_id, contact_ids=contact_ids)
-    replies.replies_owed_refresh(organization_id=organization_id, user_ids=reps)
+    replies.replies_owed_refresh(organization_id=organization_id, user_ids=reps, contact_ids=contact_ids)
     return written
 
 

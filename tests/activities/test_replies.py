@@ -11,12 +11,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from activities import tasks
+from activities import services, tasks
 from activities.models import Direction, ReplyOwed, ScoringPolicy
 from activities.replies import (
     replies_owed,
     replies_owed_counts,
     replies_owed_listed,
+    replies_owed_rebuild,
     replies_owed_refresh,
     replies_owed_reps_of,
     replies_owed_tally,
@@ -323,3 +324,22 @@ def test_the_stored_list_applies_the_grace_the_window_and_the_limit_when_read(wo
     assert listed(now, limit=2) == [due[2].pk, due[1].pk]
     assert fresh.pk in listed(now + datetime.timedelta(days=5))  # its working days are up
     assert listed(now + datetime.timedelta(days=60)) == []  # past the look-back window
+
+
+def test_a_refresh_for_some_contacts_re_derives_their_whole_threads_and_matches_a_full_one(world, grace):
+    alan = ContactFactory(organization=world.org, full_name="Alan Turing")
+    ada = ContactFactory(organization=world.org, full_name="Ada Lovelace")
+    now = timezone.now()
+    asked = email(world.rep, grace, at=now - datetime.timedelta(days=9), thread="<deal>")
+    other = email(world.rep, ada, at=now - datetime.timedelta(days=8))
+    assert _stored(world) == {(world.rep.user_id, asked.pk), (world.rep.user_id, other.pk)}
+
+    # Alan writes last in Grace's thread: the thread is owed once, to Alan's message; the
+    # refresh names only Alan, yet it drops Grace's row in that thread and leaves Ada's alone.
+    later = email(world.rep, alan, at=now - datetime.timedelta(days=7), thread="<deal>", refresh=False)
+    services.contact_insights_refresh(organization_id=world.org.pk, contact_ids=[alan.pk])
+    scoped = _stored(world)
+    assert scoped == {(world.rep.user_id, later.pk), (world.rep.user_id, other.pk)}
+
+    replies_owed_rebuild(organization_id=world.org.pk)
+    assert _stored(world) == scoped
