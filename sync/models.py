@@ -91,6 +91,9 @@ class SalesforceConnection(models.Model):
     )
     # Pull watermark per sObject (SystemModstamp, ISO 8601), for the pull round.
     pull_watermarks = models.JSONField(default=dict, blank=True)
+    # When members were last looked up among the org's Salesforce users (``SalesforceUserLink``).
+    users_checked_at = models.DateTimeField(null=True, blank=True)
+    users_check_error = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -323,3 +326,25 @@ class SyncConflict(models.Model):
 
     def __str__(self) -> str:
         return f"{self.field} on {self.link}: {self.resolution}"
+
+
+class SalesforceUserLink(models.Model):
+    """A member and the active Salesforce user with their email, if any.
+
+    The Tasks and Events pushed for a member's activity are owned (``OwnerId``) by that user;
+    without one they keep Salesforce's default, the connected integration user. Re-checked
+    daily by the pull (one query for all members).
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    salesforce_id = models.CharField(
+        max_length=18, blank=True, help_text="Blank when no active Salesforce user has the member's email."
+    )
+    checked_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organization", "user"], name="salesforce_user_link_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.salesforce_id or 'no Salesforce user'}"

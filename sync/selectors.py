@@ -684,6 +684,42 @@ class MappingPage:
     connected: bool
     rows: list[MappingObjectRow]
     problems: dict[str, list[Any]] | None = None  # after "Check the org"
+    owners: list[ActivityOwner] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ActivityOwner:
+    """A member and the Salesforce user their pushed activity belongs to ('' : the default)."""
+
+    name: str
+    email: str
+    salesforce_id: str
+    checked: bool  # looked up at least once
+
+
+def activity_owners_of(*, membership: Membership) -> list[ActivityOwner]:
+    """Every active member with their Salesforce user link (``sync.salesforce.users``), by name."""
+    from sync.models import SalesforceUserLink
+
+    links = dict(
+        SalesforceUserLink.objects.filter(organization_id=membership.organization_id).values_list(
+            "user_id", "salesforce_id"
+        )
+    )
+    members = (
+        Membership.objects.filter(organization_id=membership.organization_id, is_active=True)
+        .select_related("user")
+        .order_by("user__full_name", "user__email")[:500]
+    )
+    return [
+        ActivityOwner(
+            name=m.user.display_name,
+            email=m.user.email,
+            salesforce_id=links.get(m.user_id, ""),
+            checked=m.user_id in links,
+        )
+        for m in members
+    ]
 
 
 def _row_label(kind: str, sobject: str) -> str:
@@ -723,7 +759,13 @@ def mapping_page_of(*, membership: Membership, check: bool = False) -> MappingPa
             )
         )
     problems = mapping_problems(connection=connection, inputs=inputs, describes=describes) if check else None
-    return MappingPage(connection=connection, connected=True, rows=rows, problems=problems)
+    return MappingPage(
+        connection=connection,
+        connected=True,
+        rows=rows,
+        problems=problems,
+        owners=activity_owners_of(membership=membership),
+    )
 
 
 # --- pull and conflicts (pull engineer) ----------------------------------------------------------

@@ -315,4 +315,18 @@ def default_schema() -> dict[str, ObjectDef]:
         owner=False,
         external_id=False,
     )  # EventRelation takes no custom fields in Salesforce.
-    return {o.name: o for o in (account, contact, lead, task, event, relation)}
+    # Users are read (the sync finds each rep's Salesforce user by email), never written here.
+    user = _object(
+        "User",
+        "User",
+        "Users",
+        [
+            FieldDef("Username", "string", "Username", 80, nillable=False, createable=False, updateable=False),
+            FieldDef("Email", "email", "Email", 128, nillable=False, createable=False, updateable=False),
+            FieldDef("Name", "string", "Full Name", 121, createable=False, updateable=False, name_field=True),
+            FieldDef("IsActive", "boolean", "Active", nillable=False, createable=False, updateable=False, default=True),
+        ],
+        owner=False,
+        external_id=False,
+    )
+    return {o.name: o for o in (account, contact, lead, task, event, relation, user)}

@@ -217,8 +217,12 @@ class Transaction:
                     f"{field_def.label}: bad value for restricted picklist field: {value}",
                     [field_def.name],
                 )
-            if field_def.type == "reference" and field_def.name not in ("OwnerId", "CreatedById", "LastModifiedById"):
+            if field_def.type == "reference" and field_def.name not in ("CreatedById", "LastModifiedById"):
                 record[field_def.name] = self._check_reference(field_def, value)
+                if field_def.name == "OwnerId" and not self._user_active(record[field_def.name]):
+                    raise RecordError(
+                        "INACTIVE_OWNER_OR_USER", "operation performed with inactive user", [field_def.name]
+                    )
         missing = [
             f.name
             for f in definition.fields.values()
@@ -233,6 +237,10 @@ class Transaction:
             raise RecordError("REQUIRED_FIELD_MISSING", f"Required fields are missing: [{', '.join(missing)}]", missing)
         self._check_unique(definition, record)
         self._check_duplicate_rules(definition, record, creating=creating)
+
+    def _user_active(self, user_id: str) -> bool:
+        user = self.state.records["User"].get(user_id)
+        return user is None or bool(user.get("IsActive", True))
 
     def _check_reference(self, field_def: FieldDef, value: Any) -> str:
         normalized = normalize_id(value)

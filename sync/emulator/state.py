@@ -81,7 +81,9 @@ class EmulatorState:
         self.faults = Faults()
         self.ids = IdFactory()
         self.org_id = ORG_ID
-        self.users: dict[str, str] = {}
+        self.users: dict[str, str] = {}  # username → User Id
+        # username → Email, Name, IsActive of its User record (kept when the data is reset).
+        self.user_profiles: dict[str, dict[str, Any]] = {}
         self.clients: dict[str, ClientApp] = {}
         self.sessions: dict[str, Session] = {}
         self.refresh_tokens: dict[str, tuple[str, str]] = {}  # token -> (client_id, username)
@@ -102,6 +104,8 @@ class EmulatorState:
         self.records: dict[str, dict[str, dict[str, Any]]] = {name: {} for name in self.schema}
         self.deleted_dates: dict[str, dict[str, str]] = {name: {} for name in self.schema}
         self.external_index: dict[str, dict[str, set[str]]] = {name: {} for name in self.schema}
+        for username in self.users:
+            self._put_user_record(username)
 
     def object_def(self, name: str) -> ObjectDef | None:
         found = self.schema.get(name)
@@ -127,11 +131,25 @@ class EmulatorState:
             self.schema = default_schema()
 
     # --- users, clients, sessions ---------------------------------------------------------
-    def add_user(self, username: str) -> str:
+    def add_user(self, username: str, *, email: str = "", name: str = "", active: bool = True) -> str:
+        """A user of the org (its User record is queryable); the same username gives the same Id."""
         with self.lock:
             if username not in self.users:
                 self.users[username] = self.ids.new("User")
+            profile = self.user_profiles.setdefault(username, {})
+            if email or "Email" not in profile:
+                profile["Email"] = (email or username).lower()
+            if name or "Name" not in profile:
+                profile["Name"] = name or username.split("@")[0]
+            profile["IsActive"] = active
+            self._put_user_record(username)
             return self.users[username]
+
+    def _put_user_record(self, username: str) -> None:
+        user_id = self.users[username]
+        record = self.blank_record("User", user_id, created_by=user_id)
+        record.update(Username=username, **self.user_profiles.get(username, {"Email": username, "IsActive": True}))
+        self.records["User"][user_id] = record
 
     def register_client(
         self,
@@ -227,11 +245,11 @@ class EmulatorState:
         self.deleted_dates[object_name].pop(record_id, None)
 
     def blank_record(
-        self, object_name: str, record_id: str | None = None, *, stamp: str | None = None
+        self, object_name: str, record_id: str | None = None, *, stamp: str | None = None, created_by: str = ""
     ) -> dict[str, Any]:
         definition = self.schema[object_name]
         stamp = stamp or format_datetime(now())
-        user_id = self.users[DEMO_USERNAME]
+        user_id = self.users.get(DEMO_USERNAME, created_by or "")
         record: dict[str, Any] = {name: f.default for name, f in definition.fields.items()}
         record.update(
             Id=record_id or self.ids.new(object_name),
@@ -286,6 +304,7 @@ class EmulatorState:
                 "records": copy.deepcopy(self.records),
                 "deleted_dates": copy.deepcopy(self.deleted_dates),
                 "users": dict(self.users),
+                "user_profiles": copy.deepcopy(self.user_profiles),
                 "clients": {k: asdict(v) for k, v in self.clients.items()},
                 "sessions": {k: asdict(v) for k, v in self.sessions.items()},
                 "refresh_tokens": {k: list(v) for k, v in self.refresh_tokens.items()},
@@ -303,6 +322,9 @@ class EmulatorState:
             for object_name, dates in data.get("deleted_dates", {}).items():
                 self.deleted_dates[object_name].update(dates)
             self.users.update(data.get("users", {}))
+            self.user_profiles.update(data.get("user_profiles", {}))
+            for username in self.users:
+                self._put_user_record(username)
             self.clients.update({k: ClientApp(**v) for k, v in data.get("clients", {}).items()})
             self.sessions.update({k: Session(**v) for k, v in data.get("sessions", {}).items()})
             self.refresh_tokens.update({k: (v[0], v[1]) for k, v in data.get("refresh_tokens", {}).items()})

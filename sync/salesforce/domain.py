@@ -9,7 +9,7 @@ They never write.
 from __future__ import annotations
 
 import zoneinfo
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from django.conf import settings
 
@@ -50,9 +50,15 @@ _FULL_SOURCES = frozenset(
 )
 
 
-def options_from(connection: SalesforceConnection | None, mappings: Iterable[ObjectMapping] = ()) -> MappingOptions:
+def options_from(
+    connection: SalesforceConnection | None,
+    mappings: Iterable[ObjectMapping] = (),
+    *,
+    owners: Mapping[int, str] | None = None,
+) -> MappingOptions:
     """An organization's mapping options from its connection and object mappings (a switched-off
-    mapping contributes nothing but its name to ``disabled``)."""
+    mapping contributes nothing but its name to ``disabled``); ``owners``: member → Salesforce
+    User Id (``sync.salesforce.users``)."""
     mappings = list(mappings)
     enabled = [m for m in mappings if m.enabled]
     return MappingOptions(
@@ -61,6 +67,7 @@ def options_from(connection: SalesforceConnection | None, mappings: Iterable[Obj
         field_maps={(m.local_kind, m.sobject): dict(m.field_map or {}) for m in enabled},
         timezone=zoneinfo.ZoneInfo(settings.TIME_ZONE),
         disabled=frozenset((m.local_kind, m.sobject) for m in mappings if not m.enabled),
+        owners=dict(owners or {}),
     )
 
 
@@ -170,6 +177,7 @@ def from_interaction(
             _participant(p, options) for p in sorted(interaction.participants.all(), key=lambda p: p.pk)
         ),
         owner_name=interaction.owner.full_name if interaction.owner is not None else "",
+        owner_salesforce_id=options.owners.get(interaction.owner_id or 0, ""),
     )
 
 
@@ -186,4 +194,5 @@ def from_help_offer(offer: HelpOffer, *, options: MappingOptions) -> HelpOfferDa
         delivered_at=offer.delivered_at,
         intro_contact_name=offer.intro_contact.full_name if offer.intro_contact is not None else "",
         giver_name=offer.user.full_name or offer.user.email,
+        owner_salesforce_id=options.owners.get(offer.user_id, ""),
     )

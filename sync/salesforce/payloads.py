@@ -67,6 +67,8 @@ class MappingOptions:
     send_empty_values: bool = False
     # (local_kind, sobject) mappings the admin switched off: nothing is pushed through them.
     disabled: frozenset[tuple[str, str]] = frozenset()
+    # Member (user id) → Salesforce User Id owning their Tasks and Events (absent: the default).
+    owners: Mapping[int, str] = field(default_factory=dict)
 
     def is_disabled(self, local_kind: str, sobject: str) -> bool:
         return (local_kind, sobject) in self.disabled

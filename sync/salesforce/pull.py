@@ -78,6 +78,7 @@ from sync.salesforce.errors import (
 from sync.salesforce.mapping import effective_field_map
 from sync.salesforce.payloads import MappingOptions, NotPushable
 from sync.salesforce.push import mapping_options
+from sync.salesforce.users import salesforce_users_link, users_check_due
 
 OBJECTS: tuple[tuple[str, str], ...] = (
     ("Account", LocalKind.COMPANY),
@@ -498,7 +499,13 @@ def pull_organization(*, connection: SalesforceConnection) -> PullResult:
     stopped = ""
     errors: list[str] = []
     try:
-        for sobject, kind in pulled_objects(connection):
+        if users_check_due(connection):
+            # Once a day, one query: who owns the activity pushed for each member.
+            try:
+                puller.counts["users_linked"] = salesforce_users_link(connection=connection, client=client)
+            except STOPPING as error:
+                stopped = error.message
+        for sobject, kind in [] if stopped else pulled_objects(connection):
             try:
                 puller.pull_changes(sobject, kind)
                 puller.pull_deletions(sobject, kind)

@@ -62,6 +62,7 @@ from sync.salesforce.errors import (
 from sync.salesforce.hints import hint_for, is_create_only_refusal, is_transient_record_error
 from sync.salesforce.mapping import contact_target
 from sync.salesforce.payloads import MappingOptions, NotPushable, Payload
+from sync.salesforce.users import owners_of
 
 LEASE = datetime.timedelta(minutes=5)
 CLAIM_SIZE = 1000
@@ -401,7 +402,11 @@ def synced_values_of(kind: str, payload: Payload) -> dict[str, Any]:
 
 
 def mapping_options(connection: SalesforceConnection) -> MappingOptions:
-    return domain.options_from(connection, ObjectMapping.objects.filter(organization_id=connection.organization_id))
+    return domain.options_from(
+        connection,
+        ObjectMapping.objects.filter(organization_id=connection.organization_id),
+        owners=owners_of(organization_id=connection.organization_id),
+    )
 
 
 def chunks(items: Sequence[Any], size: int = COLLECTION_SIZE) -> Iterable[Sequence[Any]]:
