@@ -38,6 +38,8 @@ _CODE_HINTS = {
     "ENTITY_IS_DELETED": "The record was deleted in Salesforce: restore it from the recycle bin or unlink it.",
     "INVALID_CROSS_REFERENCE_KEY": "A related record (Account, Contact or Lead) is missing in Salesforce: "
     "retry after it syncs, or fix that record's error first.",
+    "INACTIVE_OWNER_OR_USER": "The rep's Salesforce user was deactivated: the next daily check of Salesforce "
+    "users unlinks them (their activity then goes to the integration user); retry after it.",
 }
 
 

@@ -19,7 +19,7 @@ from django.utils import timezone
 from relintel.accounts.models import Membership
 from sync.models import SalesforceConnection, SalesforceUserLink
 from sync.salesforce.client import SalesforceClient
-from sync.salesforce.errors import ReauthorizationNeeded, SalesforceError
+from sync.salesforce.errors import ApiBudgetExhausted, ApiLimitExceeded, ReauthorizationNeeded, SalesforceError
 from sync.salesforce.matching import batch_queries, soql_string
 
 CHECK_EVERY = datetime.timedelta(hours=24)
@@ -51,9 +51,9 @@ def salesforce_users_link(
 ) -> int:
     """Look every active member up among the org's active users; returns how many were linked.
 
-    A refused query (an org or API user that may not read users) is recorded on the
-    connection and leaves the links as they were: activity is then pushed as before, owned by
-    the integration user. Limit and authorization errors propagate (the caller stops).
+    A refused or failing query (an org or API user that may not read users, an outage) is
+    recorded on the connection and leaves the links as they were: activity is pushed as
+    before. Limit, budget and authorization errors propagate (the caller stops).
     """
     now = now or timezone.now()
     organization_id = connection.organization_id
@@ -71,11 +71,14 @@ def salesforce_users_link(
                 email = str(row.get("Email") or "").strip().lower()
                 if email and row.get("Id"):
                     found.setdefault(email, str(row["Id"])[:18])
+    except (ApiLimitExceeded, ApiBudgetExhausted, ReauthorizationNeeded):
+        raise  # the caller stops: nothing more may be asked of Salesforce now
     except SalesforceError as error:
-        if error.transient or isinstance(error, ReauthorizationNeeded):
-            raise
+        # Refused (or failing): recorded, the links stay as they were. A refusal is asked
+        # again tomorrow; an outage (5xx, timeout) at the next pull.
         SalesforceConnection.objects.filter(pk=connection.pk).update(
-            users_checked_at=now, users_check_error=f"{error.code}: {error.message}"[:300]
+            users_checked_at=connection.users_checked_at if error.transient else now,
+            users_check_error=f"{error.code or 'ERROR'}: {error.message}"[:300],
         )
         return 0
     with transaction.atomic():

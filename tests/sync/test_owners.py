@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
 
 import pytest
@@ -11,7 +12,7 @@ from relintel import crypto
 from sync import services
 from sync.emulator import DEMO_USERNAME
 from sync.models import ConnectionStatus, SalesforceConnection, SalesforceLink, SalesforceUserLink, SyncRun
-from sync.salesforce import pull, push
+from sync.salesforce import bulk, pull, push
 from sync.salesforce.users import user_email_queries
 from tests.conftest import client_for
 from tests.factories import ContactFactory, HelpOfferFactory, InteractionFactory
@@ -138,3 +139,38 @@ def test_a_refused_users_query_is_explained_on_the_mapping_page(world, connected
     pull_now(connected)
     html = client_for(world.admin).get(reverse("sync:mapping")).content.decode()
     assert "Salesforce refused the users query (INVALID_TYPE" in html
+
+
+def test_a_backfill_through_bulk_api_owns_each_task_too(world, connected, emulator, settings):
+    settings.RELINTEL_SALESFORCE_BULK_THRESHOLD = 20
+    rep_user = salesforce_user(emulator, world.rep.user.email)
+    pull_now(connected)
+    contact = ContactFactory(organization=world.org, email="jane@initech.example")
+    calls = [
+        InteractionFactory(organization=world.org, kind="call", owner=member.user, contacts=[contact])
+        for member in [world.rep, world.teammate] * 15
+    ]
+    services.salesforce_initial_sync_enqueue(organization=world.org)
+    push.run_push(organization_id=world.org.pk)  # the contact; the calls' rank goes to Bulk API 2.0
+    assert bulk.bulk_start_due(organization_id=world.org.pk)
+    run = SyncRun.objects.get(kind="backfill")
+    for _ in range(100):
+        if bulk.bulk_poll(run_id=run.pk) == bulk.DONE:
+            break
+        threading.Event().wait(0.05)
+
+    owners = {call.owner_id: owner_in_salesforce(emulator, "call", call.pk) for call in calls}
+    # A CSV's empty OwnerId leaves Salesforce's default, as for a collection without the field.
+    assert owners == {world.rep.user_id: rep_user, world.teammate.user_id: emulator.state.users[DEMO_USERNAME]}
+
+
+def test_an_outage_of_the_users_query_is_retried_at_the_next_pull(world, connected, emulator):
+    salesforce_user(emulator, world.rep.user.email)
+    emulator.state.faults.configure(unavailable_remaining=1)  # the pull's first call: the users query
+    first = pull_now(connected)
+    connected.refresh_from_db()
+
+    assert first.run is not None and first.run.status == "succeeded"  # the pull itself went on
+    assert connected.users_checked_at is None
+    assert connected.users_check_error.startswith("SERVER_UNAVAILABLE")
+    assert pull_now(connected).counts["users_linked"] == 1
