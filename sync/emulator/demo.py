@@ -21,6 +21,12 @@ _PEOPLE = [
     ("Alice", "Abernathy", "Chief Medical Officer", 3),
     ("Pepper", "Potts", "COO", 4),
 ]
+# Salesforce users of the demo's rep and manager (Relintel's demo logins): their activity is
+# owned by them in the org; everyone else's stays with the integration user.
+_USERS = [
+    ("riley.rep@northwind.example.sf", "riley.rep@northwind.example", "Riley Rep"),
+    ("maya.manager@northwind.example.sf", "maya.manager@northwind.example", "Maya Manager"),
+]
 _LEADS = [
     ("Ellen", "Ripley", "Weyland Logistics"),
     ("Dana", "Scully", "Bureau Labs"),
@@ -29,6 +35,8 @@ _LEADS = [
 
 
 def seed_demo_org(state: EmulatorState) -> None:
+    for username, email, name in _USERS:
+        state.add_user(username, email=email, name=name)
     account_ids = state.seed(
         "Account", [{"Name": name, "Website": site, "Industry": industry} for name, site, industry in _COMPANIES]
     )

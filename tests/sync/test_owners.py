@@ -174,3 +174,14 @@ def test_an_outage_of_the_users_query_is_retried_at_the_next_pull(world, connect
     assert connected.users_checked_at is None
     assert connected.users_check_error.startswith("SERVER_UNAVAILABLE")
     assert pull_now(connected).counts["users_linked"] == 1
+
+
+def test_the_demo_org_has_salesforce_users_for_the_demo_rep_and_manager():
+    from relintel.demo.constants import DEMO_LOGINS
+    from sync.emulator import EmulatorState
+    from sync.emulator.demo import seed_demo_org
+
+    state = EmulatorState()
+    seed_demo_org(state)
+    emails = {record["Email"] for record in state.records["User"].values() if record["IsActive"]}
+    assert {DEMO_LOGINS["rep"], DEMO_LOGINS["manager"]} <= emails
