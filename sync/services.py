@@ -152,6 +152,8 @@ def _mark_connected(connection: SalesforceConnection, membership: Membership) ->
     connection.status = ConnectionStatus.CONNECTED
     connection.connected_by = membership.user
     connection.connected_at = timezone.now()
+    # Perhaps another org than before: members are looked up among its users with the next pull.
+    connection.users_checked_at = None
     connection.last_error = ""
     connection.last_error_code = ""
     connection.last_error_at = None

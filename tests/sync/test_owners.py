@@ -185,3 +185,17 @@ def test_the_demo_org_has_salesforce_users_for_the_demo_rep_and_manager():
     seed_demo_org(state)
     emails = {record["Email"] for record in state.records["User"].values() if record["IsActive"]}
     assert {DEMO_LOGINS["rep"], DEMO_LOGINS["manager"]} <= emails
+
+
+def test_connecting_again_looks_the_members_up_again(world, emulator):
+    from tests.sync.test_connect_emulator import connect_through_the_page
+
+    connection = connect_through_the_page(world, emulator)
+    salesforce_user(emulator, world.rep.user.email)
+    assert pull_now(connection).counts["users_linked"] == 1
+    connection.refresh_from_db()
+    assert connection.users_checked_at is not None
+
+    connection = connect_through_the_page(world, emulator)  # perhaps another org now
+    assert connection.users_checked_at is None
+    assert "users_linked" in pull_now(connection).counts
