@@ -6,6 +6,8 @@ import re
 from collections.abc import Sequence
 
 # Per-record status codes that a later attempt can get past.
+# A record's owner (the rep's Salesforce user) was deactivated: the push re-checks the users.
+INACTIVE_OWNER = "INACTIVE_OWNER_OR_USER"
 TRANSIENT_RECORD_CODES = frozenset(
     {"UNABLE_TO_LOCK_ROW", "SERVER_UNAVAILABLE", "REQUEST_RUNNING_TOO_LONG", "QUERY_TIMEOUT", "API_BUDGET_EXHAUSTED"}
 )
@@ -38,8 +40,8 @@ _CODE_HINTS = {
     "ENTITY_IS_DELETED": "The record was deleted in Salesforce: restore it from the recycle bin or unlink it.",
     "INVALID_CROSS_REFERENCE_KEY": "A related record (Account, Contact or Lead) is missing in Salesforce: "
     "retry after it syncs, or fix that record's error first.",
-    "INACTIVE_OWNER_OR_USER": "The rep's Salesforce user was deactivated: the next daily check of Salesforce "
-    "users unlinks them (their activity then goes to the integration user); retry after it.",
+    "INACTIVE_OWNER_OR_USER": "The rep's Salesforce user was deactivated: the next pull looks the members up "
+    "again and unlinks them (their activity then goes to the integration user); the record is retried after it.",
 }
 
 

@@ -59,7 +59,7 @@ from sync.salesforce.errors import (
     ReauthorizationNeeded,
     SalesforceError,
 )
-from sync.salesforce.hints import hint_for, is_create_only_refusal, is_transient_record_error
+from sync.salesforce.hints import INACTIVE_OWNER, hint_for, is_create_only_refusal, is_transient_record_error
 from sync.salesforce.mapping import contact_target
 from sync.salesforce.payloads import MappingOptions, NotPushable, Payload
 from sync.salesforce.users import owners_of
@@ -367,7 +367,12 @@ class Recorder:
         code = str(first.get("statusCode") or first.get("errorCode") or "UNKNOWN_ERROR")
         message = str(first.get("message") or "Salesforce refused the record without saying why.")
         fields = [str(f) for f in first.get("fields") or []]
-        if is_transient_record_error(code, message):
+        if code == INACTIVE_OWNER:
+            # The rep's Salesforce user was deactivated since the daily lookup: look the members
+            # up again with the next pull (it unlinks them), and retry after it.
+            SalesforceConnection.objects.filter(organization_id=self.organization_id).update(users_checked_at=None)
+            self.retry(entry, code=code, message=message)
+        elif is_transient_record_error(code, message):
             self.retry(entry, code=code, message=message)
         else:
             self.failed(entry, code=code, message=message, fields=fields)

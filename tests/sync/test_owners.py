@@ -7,11 +7,20 @@ import uuid
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from relintel import crypto
 from sync import services
 from sync.emulator import DEMO_USERNAME
-from sync.models import ConnectionStatus, SalesforceConnection, SalesforceLink, SalesforceUserLink, SyncRun
+from sync.models import (
+    ConnectionStatus,
+    OutboxEntry,
+    OutboxState,
+    SalesforceConnection,
+    SalesforceLink,
+    SalesforceUserLink,
+    SyncRun,
+)
 from sync.salesforce import bulk, pull, push
 from sync.salesforce.users import user_email_queries
 from tests.conftest import client_for
@@ -199,3 +208,27 @@ def test_connecting_again_looks_the_members_up_again(world, emulator):
     connection = connect_through_the_page(world, emulator)  # perhaps another org now
     assert connection.users_checked_at is None
     assert "users_linked" in pull_now(connection).counts
+
+
+def test_a_rep_deactivated_in_salesforce_is_unlinked_and_their_activity_goes_through(world, connected, emulator):
+    username = f"{uuid.uuid4().hex[:8]}.{world.rep.user.email}"
+    emulator.state.add_user(username, email=world.rep.user.email)
+    pull_now(connected)
+    contact = ContactFactory(organization=world.org, email="jane@initech.example")
+    services.salesforce_initial_sync_enqueue(organization=world.org)
+    push.run_push(organization_id=world.org.pk)  # the contact
+    emulator.state.add_user(username, email=world.rep.user.email, active=False)  # left the company
+    call = InteractionFactory(organization=world.org, kind="call", owner=world.rep.user, contacts=[contact])
+    services.outbox_enqueue(organization_id=world.org.pk, kind="call", local_id=call.pk)
+
+    push.run_push(organization_id=world.org.pk)
+    entry = OutboxEntry.objects.get(object_kind="call", local_id=call.pk)
+    connected.refresh_from_db()
+    assert (entry.state, entry.last_error_code) == (OutboxState.PENDING, "INACTIVE_OWNER_OR_USER")  # retried
+    assert connected.users_checked_at is None  # the next pull looks the members up again
+
+    pull_now(connected)
+    assert SalesforceUserLink.objects.get(user=world.rep.user).salesforce_id == ""
+    OutboxEntry.objects.filter(pk=entry.pk).update(next_attempt_at=timezone.now())
+    push.run_push(organization_id=world.org.pk)
+    assert owner_in_salesforce(emulator, "call", call.pk) == emulator.state.users[DEMO_USERNAME]
