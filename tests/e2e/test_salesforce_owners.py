@@ -5,13 +5,11 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from relintel import crypto
 from relintel.accounts.models import Role
-from sync.models import ConnectionStatus, SalesforceConnection
 from sync.salesforce import pull
 from tests.e2e.conftest import login, screenshot
 from tests.factories import TEST_PASSWORD, MembershipFactory, OrganizationFactory, UserFactory
-from tests.sync.emulator_fixtures import access_token
+from tests.sync.emulator_fixtures import emulator_connection
 
 pytest_plugins = ["tests.sync.emulator_fixtures"]
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -29,14 +27,7 @@ def test_an_admin_sees_who_owns_each_reps_activity_in_salesforce(page, emulator)
         organization=org, role=Role.REP, user=UserFactory(email="sam@northwind.example", full_name="Sam Seller")
     )
     riley_in_salesforce = emulator.state.add_user("riley@northwind.example.sf", email="Riley@Northwind.example")
-    connection = SalesforceConnection.objects.create(
-        organization=org,
-        status=ConnectionStatus.CONNECTED,
-        login_url=emulator.url,
-        instance_url=emulator.url,
-        access_token=crypto.encrypt(access_token(emulator)),
-        api_version="59.0",
-    )
+    connection = emulator_connection(org, emulator)
     try:
         pull.pull_organization(connection=connection)  # the daily lookup runs with the first pull
 

@@ -44,6 +44,21 @@ def access_token(emulator: EmulatorServer) -> str:
     return emulator.state.new_session(DEMO_CLIENT_ID, DEMO_USERNAME).access_token
 
 
+def emulator_connection(organization: Any, emulator: EmulatorServer) -> Any:
+    """The organization's connection to the emulator, connected with a fresh session token."""
+    from relintel import crypto
+    from sync.models import ConnectionStatus, SalesforceConnection
+
+    return SalesforceConnection.objects.create(
+        organization=organization,
+        status=ConnectionStatus.CONNECTED,
+        login_url=emulator.url,
+        instance_url=emulator.url,
+        access_token=crypto.encrypt(access_token(emulator)),
+        api_version=API_VERSION,
+    )
+
+
 @pytest.fixture
 def sf(emulator: EmulatorServer) -> Salesforce:
     return Salesforce(instance_url=emulator.url, session_id=access_token(emulator), version=API_VERSION)

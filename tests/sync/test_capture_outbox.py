@@ -10,27 +10,19 @@ from django.test.utils import CaptureQueriesContext
 
 from activities.capture.ingest import capture_ingest
 from activities.models import Interaction
-from relintel import crypto
 from sync import services
 from sync.models import ConnectionStatus, OutboxEntry, OutboxState, SalesforceConnection
 from sync.salesforce import push
 from tests.capture.ingest_helpers import email, meeting
 from tests.factories import ContactFactory
-from tests.sync.emulator_fixtures import access_token
+from tests.sync.emulator_fixtures import emulator_connection
 
 pytest_plugins = ["tests.sync.emulator_fixtures"]
 
 
 @pytest.fixture
 def connected(world, emulator) -> SalesforceConnection:
-    return SalesforceConnection.objects.create(
-        organization=world.org,
-        status=ConnectionStatus.CONNECTED,
-        login_url=emulator.url,
-        instance_url=emulator.url,
-        access_token=crypto.encrypt(access_token(emulator)),
-        api_version="59.0",
-    )
+    return emulator_connection(world.org, emulator)
 
 
 def capture(membership, items, *, visibility="team"):

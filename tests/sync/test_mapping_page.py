@@ -6,11 +6,10 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
-from relintel import crypto
-from sync.models import ConnectionStatus, ObjectMapping, SalesforceConnection
+from sync.models import ObjectMapping, SalesforceConnection
 from sync.selectors import mapping_page_of
 from tests.conftest import client_for
-from tests.sync.emulator_fixtures import access_token
+from tests.sync.emulator_fixtures import emulator_connection
 
 pytest_plugins = ["tests.sync.emulator_fixtures"]
 
@@ -18,14 +17,7 @@ pytest_plugins = ["tests.sync.emulator_fixtures"]
 @pytest.fixture
 def connected(world, emulator) -> SalesforceConnection:
     cache.clear()
-    return SalesforceConnection.objects.create(
-        organization=world.org,
-        status=ConnectionStatus.CONNECTED,
-        login_url=emulator.url,
-        instance_url=emulator.url,
-        access_token=crypto.encrypt(access_token(emulator)),
-        api_version="59.0",
-    )
+    return emulator_connection(world.org, emulator)
 
 
 # The emulator's Contact and Lead have no MobilePhone (Salesforce's do): the page shows the

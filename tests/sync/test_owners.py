@@ -9,11 +9,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from relintel import crypto
 from sync import services
 from sync.emulator import DEMO_USERNAME
 from sync.models import (
-    ConnectionStatus,
     OutboxEntry,
     OutboxState,
     SalesforceConnection,
@@ -25,21 +23,14 @@ from sync.salesforce import bulk, pull, push
 from sync.salesforce.users import user_email_queries
 from tests.conftest import client_for
 from tests.factories import ContactFactory, HelpOfferFactory, InteractionFactory
-from tests.sync.emulator_fixtures import Api, access_token
+from tests.sync.emulator_fixtures import Api, emulator_connection
 
 pytest_plugins = ["tests.sync.emulator_fixtures"]
 
 
 @pytest.fixture
 def connected(world, emulator) -> SalesforceConnection:
-    return SalesforceConnection.objects.create(
-        organization=world.org,
-        status=ConnectionStatus.CONNECTED,
-        login_url=emulator.url,
-        instance_url=emulator.url,
-        access_token=crypto.encrypt(access_token(emulator)),
-        api_version="59.0",
-    )
+    return emulator_connection(world.org, emulator)
 
 
 @pytest.fixture(autouse=True)

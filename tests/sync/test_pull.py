@@ -9,11 +9,9 @@ from django.utils import timezone
 
 from contacts import services as contacts_services
 from contacts.models import Company, Contact
-from relintel import crypto
 from sync import selectors, services, tasks
 from sync.emulator.values import format_datetime
 from sync.models import (
-    ConnectionStatus,
     OutboxEntry,
     OutboxState,
     SalesforceConnection,
@@ -23,21 +21,14 @@ from sync.models import (
 )
 from sync.salesforce import pull, push
 from tests.factories import CompanyFactory, ContactFactory
-from tests.sync.emulator_fixtures import access_token
+from tests.sync.emulator_fixtures import emulator_connection
 
 pytest_plugins = ["tests.sync.emulator_fixtures"]
 
 
 @pytest.fixture
 def connected(world, emulator) -> SalesforceConnection:
-    return SalesforceConnection.objects.create(
-        organization=world.org,
-        status=ConnectionStatus.CONNECTED,
-        login_url=emulator.url,
-        instance_url=emulator.url,
-        access_token=crypto.encrypt(access_token(emulator)),
-        api_version="59.0",
-    )
+    return emulator_connection(world.org, emulator)
 
 
 def push_all(org):

@@ -8,13 +8,12 @@ import pytest
 from django.db import connection as db_connection
 from django.utils import timezone
 
-from relintel import crypto
 from sync import services
-from sync.models import ConnectionStatus, OutboxEntry, OutboxState, SalesforceConnection, SalesforceLink, SyncRun
+from sync.models import OutboxEntry, OutboxState, SalesforceConnection, SalesforceLink, SyncRun
 from sync.salesforce import bulk, push
 from sync.salesforce.external_ids import company_external_id, contact_external_id
 from tests.factories import CompanyFactory, ContactFactory, InteractionFactory
-from tests.sync.emulator_fixtures import access_token
+from tests.sync.emulator_fixtures import emulator_connection
 
 pytest_plugins = ["tests.sync.emulator_fixtures"]
 
@@ -23,14 +22,7 @@ UPSERT = "PATCH composite/sobjects/{Object}/{Field}"
 
 @pytest.fixture
 def connected(world, emulator) -> SalesforceConnection:
-    return SalesforceConnection.objects.create(
-        organization=world.org,
-        status=ConnectionStatus.CONNECTED,
-        login_url=emulator.url,
-        instance_url=emulator.url,
-        access_token=crypto.encrypt(access_token(emulator)),
-        api_version="59.0",
-    )
+    return emulator_connection(world.org, emulator)
 
 
 def upserts(emulator) -> int:

@@ -10,10 +10,8 @@ import threading
 import pytest
 from django.utils import timezone
 
-from relintel import crypto
 from sync import services
 from sync.models import (
-    ConnectionStatus,
     ObjectMapping,
     OutboxEntry,
     OutboxState,
@@ -25,7 +23,7 @@ from sync.salesforce import bulk, push
 from sync.selectors import outbox_queue_depth
 from tests.conftest import client_for
 from tests.factories import CompanyFactory, ContactFactory, InteractionFactory
-from tests.sync.emulator_fixtures import access_token
+from tests.sync.emulator_fixtures import emulator_connection
 
 pytest_plugins = ["tests.sync.emulator_fixtures"]
 
@@ -34,14 +32,7 @@ UPSERT = "PATCH composite/sobjects/{Object}/{Field}"
 
 @pytest.fixture
 def connected(world, emulator) -> SalesforceConnection:
-    return SalesforceConnection.objects.create(
-        organization=world.org,
-        status=ConnectionStatus.CONNECTED,
-        login_url=emulator.url,
-        instance_url=emulator.url,
-        access_token=crypto.encrypt(access_token(emulator)),
-        api_version="59.0",
-    )
+    return emulator_connection(world.org, emulator)
 
 
 def live(emulator, sobject: str) -> list[dict]:
