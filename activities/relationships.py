@@ -53,7 +53,7 @@ _REBUILD_WORK_MEM = "256MB"
 _S = TypeVar("_S", Score, ScoreSeconds)
 
 _FACTS_SQL = """
-SELECT i.owner_id, pc.contact_id, i.kind, i.direction, EXTRACT(EPOCH FROM i.occurred_at)::float8,
+SELECT i.owner_id, pc.contact_id, i.kind, i.direction, {occurred_epoch},
        CASE WHEN i.kind = 'email' THEN i.thread_id ELSE '' END, pc.n
 FROM (
     SELECT d.interaction_id, d.contact_id, COUNT(*) OVER (PARTITION BY d.interaction_id) AS n
@@ -69,7 +69,7 @@ ORDER BY i.owner_id, pc.contact_id, i.id
 """
 
 _HELP_SQL = """
-SELECT h.user_id, h.contact_id, h.direction, EXTRACT(EPOCH FROM h.delivered_at)::float8, COALESCE(c.full_name, '')
+SELECT h.user_id, h.contact_id, h.direction, {delivered_epoch}, COALESCE(c.full_name, '')
 FROM {help_offer} h LEFT JOIN {contact} c ON c.id = h.intro_contact_id AND h.direction = 'given'
 WHERE h.organization_id = %s AND h.status = %s {contacts}
 ORDER BY h.user_id, h.contact_id, h.id
@@ -111,32 +111,64 @@ def scoring_weights_for(*, organization_id: int) -> ScoringWeights:
 
 
 def _lock(organization_id: int) -> None:
+    if connection.vendor != "postgresql":
+        return  # SQLite (the embedded demo) has one writer at a time anyway
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_NAMESPACE, organization_id])
 
 
-def _facts_sql(*, contacts: bool) -> str:
+def _epoch(column: str) -> str:
+    """Seconds since 1970 of a timestamp column, as a float (PostgreSQL; SQLite for the embedded demo)."""
+    if connection.vendor == "postgresql":
+        return f"EXTRACT(EPOCH FROM {column})::float8"
+    return f"((julianday({column}) - 2440587.5) * 86400.0)"
+
+
+def _any(column: str, values: Sequence[int]) -> tuple[str, list[object]]:
+    """``column`` is one of ``values``: one array parameter on PostgreSQL, a list elsewhere."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [list(values)]
+    if not values:
+        return "1 = 0", []
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
+
+
+def _facts_sql(*, contact_ids: Sequence[int] | None) -> tuple[str, list[object]]:
+    """The facts query of the organization (its first parameter) and its other parameters."""
     interactions = f"SELECT id FROM {_table(Interaction)} WHERE organization_id = %s AND owner_id IS NOT NULL"  # noqa: S608
-    if contacts:
+    params: list[object] = []
+    pairs = "1 = 1"
+    if contact_ids is not None:
         # A refresh: these contacts' interactions only (their other participants still count in n).
-        interactions += f" AND id IN (SELECT interaction_id FROM {_table(Participant)} WHERE contact_id = ANY(%s))"  # noqa: S608
-    pairs = "pc.contact_id = ANY(%s)" if contacts else "TRUE"
-    return _FACTS_SQL.format(
-        participant=_table(Participant), interaction=_table(Interaction), interactions=interactions, pairs=pairs
+        inner, inner_params = _any("contact_id", contact_ids)
+        interactions += f" AND id IN (SELECT interaction_id FROM {_table(Participant)} WHERE {inner})"  # noqa: S608
+        pairs, pair_params = _any("pc.contact_id", contact_ids)
+        params = inner_params + pair_params
+    sql = _FACTS_SQL.format(
+        participant=_table(Participant),
+        interaction=_table(Interaction),
+        interactions=interactions,
+        pairs=pairs,
+        occurred_epoch=_epoch("i.occurred_at"),
     )
+    return sql, params
 
 
 def _help_by_pair(
     cursor: object, organization_id: int, contact_ids: Sequence[int] | None
 ) -> dict[Pair, list[HelpFact]]:
+    params: list[object] = [organization_id, HelpStatus.DELIVERED]
+    contacts = ""
+    if contact_ids is not None:
+        condition, extra = _any("h.contact_id", contact_ids)
+        contacts = f"AND {condition}"
+        params += extra
     sql = _HELP_SQL.format(
         help_offer=_table(HelpOffer),
         contact=_table(Contact),
-        contacts="AND h.contact_id = ANY(%s)" if contact_ids is not None else "",
+        contacts=contacts,
+        delivered_epoch=_epoch("h.delivered_at"),
     )
-    params: list[object] = [organization_id, HelpStatus.DELIVERED]
-    if contact_ids is not None:
-        params.append(list(contact_ids))
     cursor.execute(sql, params)  # type: ignore[attr-defined]
     found: dict[Pair, list[HelpFact]] = {}
     for user_id, contact_id, direction, delivered_at, intro_name in cursor.fetchall():  # type: ignore[attr-defined]
@@ -248,7 +280,8 @@ def relationships_refresh(
     weights = scoring_weights_for(organization_id=organization_id)
     with connection.cursor() as cursor:
         help_by_pair = _help_by_pair(cursor, organization_id, contact_ids)
-        cursor.execute(_facts_sql(contacts=True), [organization_id, contact_ids, contact_ids])
+        sql, params = _facts_sql(contact_ids=contact_ids)
+        cursor.execute(sql, [organization_id, *params])  # type: ignore[list-item]  # ids and id lists
         scored = list(_score_all(_pairs(cursor.fetchall()), help_by_pair, now=now, weights=weights))
     existing = _existing(organization_id=organization_id, contact_ids=contact_ids)
     rows, changes = [], []
@@ -350,6 +383,35 @@ def relationships_rebuild(
     return relationships_rebuild_detailed(organization_id=organization_id, now=now, progress=progress).relationships
 
 
+_REFRESH_CHUNK = 500
+
+
+def _rebuild_by_refresh(
+    *, organization_id: int, now: datetime.datetime, started: float, say: Callable[[str], None]
+) -> RebuildResult:
+    """The rebuild without PostgreSQL (the embedded SQLite demo, thousands of contacts): every
+    contact with facts or a relationship refreshed, in chunks. Same rows, slower at scale."""
+    contact_ids = sorted(
+        set(
+            Participant.objects.filter(interaction__organization_id=organization_id, contact_id__isnull=False)
+            .values_list("contact_id", flat=True)
+            .distinct()
+        )
+        | set(Relationship.objects.filter(organization_id=organization_id).values_list("contact_id", flat=True))
+        | set(HelpOffer.objects.filter(organization_id=organization_id).values_list("contact_id", flat=True).distinct())
+    )
+    before = RelationshipChange.objects.filter(organization_id=organization_id).count()
+    for start in range(0, len(contact_ids), _REFRESH_CHUNK):
+        relationships_refresh(
+            organization_id=organization_id, contact_ids=contact_ids[start : start + _REFRESH_CHUNK], now=now
+        )
+    total = Relationship.objects.filter(organization_id=organization_id).count()
+    changes = RelationshipChange.objects.filter(organization_id=organization_id).count() - before
+    seconds = time.perf_counter() - started
+    say(f"{total:,} relationships written, {changes:,} band changes ({seconds:.1f} s)")
+    return RebuildResult(relationships=total, changes=changes, interactions_read=0, seconds=seconds)
+
+
 @transaction.atomic
 def relationships_rebuild_detailed(
     *,
@@ -361,6 +423,8 @@ def relationships_rebuild_detailed(
     started = time.perf_counter()
     now = now or timezone.now()
     say = progress or (lambda _message: None)
+    if connection.vendor != "postgresql":
+        return _rebuild_by_refresh(organization_id=organization_id, now=now, started=started, say=say)
     _lock(organization_id)
     weights = scoring_weights_for(organization_id=organization_id)
     with connection.cursor() as cursor:
@@ -383,7 +447,7 @@ def relationships_rebuild_detailed(
                 [_REBUILD_WORK_MEM],
             )
         with connection.chunked_cursor() as cursor:
-            cursor.execute(_facts_sql(contacts=False), [organization_id])
+            cursor.execute(_facts_sql(contact_ids=None)[0], [organization_id])
             while batch := cursor.fetchmany(_FETCH):
                 if not read:
                     say(f"facts query answered ({time.perf_counter() - started:.1f} s)")

@@ -197,3 +197,16 @@ def test_a_contact_created_over_http_is_matched_to_its_company_by_a_real_worker(
         time.sleep(1)
 
     assert seen["company"] == company["id"], "the worker never ran contact_match_company"
+
+
+def test_the_demo_seeds_scores_and_rebuilds_without_postgresql(embedded_env):
+    """make run without PostgreSQL: the seed, the relationship rebuild and the replies owed on SQLite."""
+    manage(embedded_env, "migrate", "--noinput")
+    manage(embedded_env, "seed_demo", "--contacts", "200", "--interactions", "2000", "--users", "5")
+    manage(embedded_env, "rebuild_relationships")
+    manage(embedded_env, "rebuild_rollups")
+    check = (
+        "from contacts.models import Relationship; from activities.models import ReplyOwed; "
+        "assert Relationship.objects.filter(strength__gt=0).exists(); assert ReplyOwed.objects.exists()"
+    )
+    manage(embedded_env, "shell", "-c", check)
