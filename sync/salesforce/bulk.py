@@ -145,7 +145,7 @@ def start_jobs(
     # Calls not yet counted by a run (the match queries): the first job's run counts them.
     uncounted_from = client.api_calls
     try:
-        pusher = push.BatchPusher(client=client, recorder=recorder, options=push.mapping_options(connection))
+        pusher = push.BatchPusher(client=client, recorder=recorder, options=push.options_for_push(connection, client))
         try:
             kind = claimed[0].kind
             links = _links(organization_id, claimed)

@@ -23,6 +23,7 @@ Large backlogs of one object go through Bulk API 2.0 instead (``sync.salesforce.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import random
 import time
@@ -62,7 +63,7 @@ from sync.salesforce.errors import (
 from sync.salesforce.hints import INACTIVE_OWNER, hint_for, is_create_only_refusal, is_transient_record_error
 from sync.salesforce.mapping import contact_target
 from sync.salesforce.payloads import MappingOptions, NotPushable, Payload
-from sync.salesforce.users import owners_of
+from sync.salesforce.users import owners_of, salesforce_users_link, users_check_due
 
 LEASE = datetime.timedelta(minutes=5)
 CLAIM_SIZE = 1000
@@ -406,6 +407,16 @@ def synced_values_of(kind: str, payload: Payload) -> dict[str, Any]:
 # --- one batch -------------------------------------------------------------------------------------
 
 
+def options_for_push(connection: SalesforceConnection, client: SalesforceClient) -> MappingOptions:
+    """The mapping options for a run, the members' Salesforce users looked up first when due
+    (once a day): the first push after connecting already sends each rep's ``OwnerId``."""
+    if users_check_due(connection):
+        # A limit or re-authorization is not handled here: the run's own first call meets it.
+        with contextlib.suppress(SalesforceError):
+            salesforce_users_link(connection=connection, client=client)
+    return mapping_options(connection)
+
+
 def mapping_options(connection: SalesforceConnection) -> MappingOptions:
     return domain.options_from(
         connection,
@@ -687,7 +698,7 @@ def run_push(
     stopped = ""
     client = salesforce_for(connection)
     try:
-        pusher = BatchPusher(client=client, recorder=recorder, options=mapping_options(connection))
+        pusher = BatchPusher(client=client, recorder=recorder, options=options_for_push(connection, client))
         while claimed:
             outcome.add("total", len(claimed))
             try:

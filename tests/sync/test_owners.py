@@ -223,3 +223,16 @@ def test_a_rep_deactivated_in_salesforce_is_unlinked_and_their_activity_goes_thr
     OutboxEntry.objects.filter(pk=entry.pk).update(next_attempt_at=timezone.now())
     push.run_push(organization_id=world.org.pk)
     assert owner_in_salesforce(emulator, "call", call.pk) == emulator.state.users[DEMO_USERNAME]
+
+
+def test_the_first_push_after_connecting_already_sends_each_reps_owner(world, connected, emulator):
+    rep_user = salesforce_user(emulator, world.rep.user.email)
+    contact = ContactFactory(organization=world.org, email="jane@initech.example")
+    call = InteractionFactory(organization=world.org, kind="call", owner=world.rep.user, contacts=[contact])
+    services.salesforce_initial_sync_enqueue(organization=world.org)
+
+    push.run_push(organization_id=world.org.pk)  # no pull has run yet
+
+    assert owner_in_salesforce(emulator, "call", call.pk) == rep_user
+    connected.refresh_from_db()
+    assert connected.users_checked_at is not None  # and the day's lookup is done
