@@ -311,3 +311,30 @@ def test_with_salesforce_connected_the_moved_activity_and_help_are_queued_again(
     assert {i for kind, i in queued if kind == "help_offer"} == set(
         HelpOffer.objects.filter(Q(contact=survivor) | Q(intro_contact=survivor)).values_list("pk", flat=True)
     ) - {o.pk for o in HelpOffer.objects.filter(contact=survivor, intro_contact=merged)}
+
+
+def test_replies_owed_follow_the_merge_and_its_undo_once_the_workers_ran(
+    world, django_capture_on_commit_callbacks, monkeypatch
+):
+    """What the merge sends to the workers, run: each rep's stored replies owed name the survivor."""
+    from activities import tasks
+    from activities.models import ReplyOwed
+    from tests.dashboards.makers import email
+
+    survivor = ContactFactory(organization=world.org, full_name="Jane Doe", email="jane@initech.example")
+    merged = ContactFactory(organization=world.org, full_name="Jane Doe", email="jane.doe@gmail.example")
+    mail = email(world.rep, merged, at=timezone.now() - datetime.timedelta(days=5), subject="Pricing?")
+    monkeypatch.setattr(
+        merging.current_app, "send_task", lambda name, args: getattr(tasks, name.rsplit(".", 1)[1])(*args)
+    )
+
+    def sender() -> int | None:
+        return ReplyOwed.objects.get(user=world.rep.user, interaction=mail).sender_contact_id
+
+    assert sender() == merged.pk
+    with django_capture_on_commit_callbacks(execute=True):
+        merge = merging.contact_merge(membership=world.rep, survivor=survivor, merged=merged)
+    assert sender() == survivor.pk
+    with django_capture_on_commit_callbacks(execute=True):
+        merging.contact_merge_undo(membership=world.rep, merge=merge)
+    assert sender() == merged.pk
