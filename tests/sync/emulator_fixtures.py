@@ -79,3 +79,16 @@ class Api:
 @pytest.fixture
 def api(emulator: EmulatorServer) -> Api:
     return Api(emulator)
+
+
+def bulk_poll_until_done(run_id: int, *, attempts: int = 100) -> None:
+    """Poll a backfill's Bulk API jobs as the worker would, until they are done."""
+    import time
+
+    from sync.salesforce import bulk
+
+    for _ in range(attempts):
+        if bulk.bulk_poll(run_id=run_id) == bulk.DONE:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"the backfill run {run_id} was not done after {attempts} polls")

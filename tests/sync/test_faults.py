@@ -14,6 +14,7 @@ from sync.salesforce import push
 from sync.salesforce.client import salesforce_for
 from sync.salesforce.errors import PermanentSalesforceError
 from tests.factories import CompanyFactory, ContactFactory, InteractionFactory
+from tests.sync.emulator_fixtures import bulk_poll_until_done
 from tests.sync.test_connect_emulator import connect_through_the_page
 
 pytest_plugins = ["tests.sync.emulator_fixtures"]
@@ -231,7 +232,6 @@ def test_activities_behind_a_few_companies_are_backfilled_by_bulk_api_not_collec
     world, connected, emulator, settings
 ):
     from sync.models import SyncRun
-    from sync.salesforce import bulk
 
     settings.RELINTEL_SALESFORCE_BULK_THRESHOLD = 20
     contact = ContactFactory(organization=world.org, email="jane@initech.example")
@@ -241,10 +241,7 @@ def test_activities_behind_a_few_companies_are_backfilled_by_bulk_api_not_collec
     assert services.sync_push_organization(organization_id=world.org.pk)  # the contact, then it stops
     assert services.sync_push_organization(organization_id=world.org.pk)  # starts one job for the Tasks
     job = SyncRun.objects.get(kind="backfill")
-    for _ in range(100):
-        if bulk.bulk_poll(run_id=job.pk) == bulk.DONE:
-            break
-        time.sleep(0.05)
+    bulk_poll_until_done(job.pk)
     assert emulator.state.counters.requests["PATCH composite/sobjects/{Object}/{Field}"] == 1  # the contact
     assert emulator.state.counters.requests["POST jobs/ingest"] == 1
     assert states() == {OutboxState.SYNCED: 31}

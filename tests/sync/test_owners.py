@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import uuid
 
 import pytest
@@ -23,7 +22,7 @@ from sync.salesforce import bulk, pull, push
 from sync.salesforce.users import user_email_queries
 from tests.conftest import client_for
 from tests.factories import ContactFactory, HelpOfferFactory, InteractionFactory
-from tests.sync.emulator_fixtures import Api, emulator_connection
+from tests.sync.emulator_fixtures import Api, bulk_poll_until_done, emulator_connection
 
 pytest_plugins = ["tests.sync.emulator_fixtures"]
 
@@ -154,10 +153,7 @@ def test_a_backfill_through_bulk_api_owns_each_task_too(world, connected, emulat
     push.run_push(organization_id=world.org.pk)  # the contact; the calls' rank goes to Bulk API 2.0
     assert bulk.bulk_start_due(organization_id=world.org.pk)
     run = SyncRun.objects.get(kind="backfill")
-    for _ in range(100):
-        if bulk.bulk_poll(run_id=run.pk) == bulk.DONE:
-            break
-        threading.Event().wait(0.05)
+    bulk_poll_until_done(run.pk)
 
     owners = {call.owner_id: owner_in_salesforce(emulator, "call", call.pk) for call in calls}
     # A CSV's empty OwnerId leaves Salesforce's default, as for a collection without the field.

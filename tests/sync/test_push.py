@@ -13,7 +13,7 @@ from sync.models import OutboxEntry, OutboxState, SalesforceConnection, Salesfor
 from sync.salesforce import bulk, push
 from sync.salesforce.external_ids import company_external_id, contact_external_id
 from tests.factories import CompanyFactory, ContactFactory, InteractionFactory
-from tests.sync.emulator_fixtures import emulator_connection
+from tests.sync.emulator_fixtures import bulk_poll_until_done, emulator_connection
 
 pytest_plugins = ["tests.sync.emulator_fixtures"]
 
@@ -218,10 +218,7 @@ def test_a_backfill_above_the_threshold_goes_through_bulk_api(world, connected, 
     services.outbox_enqueue_many(organization_id=world.org.pk, kind="company", local_ids=[c.pk for c in companies])
     assert bulk.bulk_start_due(organization_id=world.org.pk)
     run = SyncRun.objects.get(kind="backfill")
-    for _ in range(100):
-        if bulk.bulk_poll(run_id=run.pk) == bulk.DONE:
-            break
-        threading.Event().wait(0.05)
+    bulk_poll_until_done(run.pk)
     run.refresh_from_db()
     assert run.status == "succeeded"
     assert run.counts["created"] == 30
