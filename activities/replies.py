@@ -15,25 +15,17 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Sequence
-from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.models import (
-    Case,
-    CharField,
     Count,
     Exists,
-    F,
     IntegerField,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
-    Value,
-    When,
 )
-from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from activities.models import (
@@ -181,22 +173,16 @@ def _candidates(
     )
 
 
-def _not_replied_by(qs: QuerySet[Interaction], *, rep: int | str) -> QuerySet[Interaction]:
-    """Drop emails the rep answered: a later email of theirs in the thread, or to the sender.
-
-    ``rep`` is a user id, or the name of the outer row's field holding it (for counts).
-    """
-    # Inside the reply subquery (depth 1) and the sender check nested in it (depth 2).
-    near: Any = OuterRef(rep) if isinstance(rep, str) else rep
-    far: Any = OuterRef(OuterRef(rep)) if isinstance(rep, str) else rep
+def _not_replied_by(qs: QuerySet[Interaction], *, rep: int) -> QuerySet[Interaction]:
+    """Drop emails the rep answered: a later email of theirs in the thread, or to the sender."""
     later_in_thread = (
         _same_thread()
         .filter(direction__in=(Direction.OUTBOUND, Direction.INTERNAL))
         .filter(
-            Q(owner_id=near)
+            Q(owner_id=rep)
             | Q(
                 Exists(
-                    Participant.objects.filter(interaction_id=OuterRef("pk"), user_id=far, role=ParticipantRole.FROM)
+                    Participant.objects.filter(interaction_id=OuterRef("pk"), user_id=rep, role=ParticipantRole.FROM)
                 )
             )
         )
@@ -208,11 +194,11 @@ def _not_replied_by(qs: QuerySet[Interaction], *, rep: int | str) -> QuerySet[In
         interaction__direction=Direction.OUTBOUND,
         interaction__occurred_at__gt=OuterRef("occurred_at"),
     ).filter(
-        Q(interaction__owner_id=near)
+        Q(interaction__owner_id=rep)
         | Q(
             Exists(
                 Participant.objects.filter(
-                    interaction_id=OuterRef("interaction_id"), user_id=far, role=ParticipantRole.FROM
+                    interaction_id=OuterRef("interaction_id"), user_id=rep, role=ParticipantRole.FROM
                 )
             )
         )
@@ -222,41 +208,12 @@ def _not_replied_by(qs: QuerySet[Interaction], *, rep: int | str) -> QuerySet[In
     )
 
 
-def _recent_participation_bounds(user_ids: Sequence[int]) -> dict[int, int]:
-    """Per rep, the interaction id of their ``RECENT_ADDRESSED``-th newest participation.
-
-    Participations have no time of their own, but interaction ids grow as rows are
-    written, and an email is written after it was sent: the rep's newest participations
-    cover the look-back window for anyone not copied on hundreds of emails a month. One
-    query, each rep's answer read from the ``(user, interaction)`` index alone.
-    """
-    newest = (
-        Participant.objects.filter(user_id=OuterRef("pk"))
-        .order_by("-interaction_id")
-        .values("interaction_id")[RECENT_ADDRESSED - 1 : RECENT_ADDRESSED]
-    )
-    rows = (
-        get_user_model()
-        .objects.filter(pk__in=list(user_ids))
-        .annotate(bound=Subquery(newest))
-        .values_list("pk", "bound")
-    )
-    return {pk: bound or 0 for pk, bound in rows}
-
-
-def _addressed_to(bounds: dict[int, int]) -> Q:
-    """Interactions with one of the reps as a To/Cc recipient, among their newest participations."""
-    rule = Q(pk__in=[])
-    for user_id, bound in bounds.items():
-        rule |= Q(participants__user_id=user_id, participants__interaction_id__gte=bound)
-    return rule & Q(participants__role__in=(ParticipantRole.TO, ParticipantRole.CC))
-
-
 def _owed_to(*, base: QuerySet[Interaction], user_id: int) -> tuple[QuerySet[Interaction], QuerySet[Interaction]]:
     """The rep's own captured emails, and those a teammate owns that were addressed to the rep."""
     owned = _not_replied_by(base.filter(owner_id=user_id), rep=user_id)
-    # The same emails as ``_addressed_to`` finds for counts, driven from the rep's newest
-    # participations (a backward walk of the ``(user, interaction)`` index).
+    # Among the rep's newest participations (a backward walk of the ``(user, interaction)``
+    # index): interaction ids grow as rows are written, so they cover the look-back window for
+    # anyone not copied on hundreds of emails a month.
     newest = Participant.objects.filter(user_id=user_id).order_by("-interaction_id").values("interaction_id")
     to_rep = Participant.objects.filter(
         interaction_id=OuterRef("pk"), user_id=user_id, role__in=(ParticipantRole.TO, ParticipantRole.CC)
@@ -316,59 +273,6 @@ def _one_per_thread(*, base: QuerySet[Interaction], user_id: int, limit: int | N
             seen.add(key)
             result.append(interaction)
     return result if limit is None else result[:limit]
-
-
-def replies_owed_counts(
-    *,
-    organization_id: int,
-    user_ids: Sequence[int],
-    now: datetime.datetime,
-    working_days: int | None = None,
-) -> dict[int, int]:
-    """Threads owed a reply per rep (every rep of ``user_ids`` is a key), in four queries.
-
-    Counts ignore what each rep snoozed or dismissed on their Today page: a manager sees
-    the replies actually outstanding.
-    """
-    counts = dict.fromkeys(user_ids, 0)
-    if not user_ids:
-        return counts
-    policy_days, max_recipients = reply_policy(organization_id=organization_id)
-    days = policy_days if working_days is None else working_days
-    base = _candidates(
-        organization_id=organization_id,
-        since=now - LOOK_BACK,
-        before=working_days_before(now, days),
-        max_recipients=max_recipients,
-    )
-    thread = Case(
-        When(thread_id="", then=Concat(Value("#"), Cast("id", CharField()))),
-        default=F("thread_id"),
-        output_field=CharField(),
-    )
-    owned = (
-        _not_replied_by(base.filter(owner_id__in=list(user_ids)), rep="owner_id")
-        .values("owner_id")
-        .annotate(n=Count(thread, distinct=True))
-        .order_by()
-    )
-    for row in owned:
-        counts[row["owner_id"]] += row["n"]
-    # Addressed to a rep but owned by someone else: the join names the rep it was sent to.
-    addressed = (
-        _not_replied_by(
-            base.filter(_addressed_to(_recent_participation_bounds(user_ids)))
-            .annotate(rep_id=F("participants__user_id"))
-            .exclude(owner_id=F("rep_id")),
-            rep="rep_id",
-        )
-        .values("rep_id")  # type: ignore[misc]  # an annotation django-stubs cannot see
-        .annotate(n=Count(thread, distinct=True))
-        .order_by()
-    )
-    for row in addressed:
-        counts[row["rep_id"]] += row["n"]
-    return counts
 
 
 # --- the stored list (what the Today page reads) ------------------------------------------------
@@ -437,20 +341,21 @@ def replies_owed_refresh(
         )
     )
     _, max_recipients = reply_policy(organization_id=organization_id)
-    scope = (
-        None
-        if contact_ids is None
-        else _threads_of(organization_id=organization_id, contact_ids=contact_ids, since=since)
-    )
+    # With contact ids, only the emails in their threads, and the rows of those emails or naming
+    # one of the contacts as sender; without, everything.
+    emails_in_scope, rows_in_scope = Q(), Q()
+    if contact_ids is not None:
+        emails = _threads_of(organization_id=organization_id, contact_ids=contact_ids, since=since)
+        emails_in_scope = Q(pk__in=emails)
+        rows_in_scope = Q(interaction_id__in=emails) | Q(sender_contact_id__in=list(contact_ids))
     written = 0
     for user_id in members:
         with transaction.atomic():
             _lock(organization_id, user_id)
-            base = _candidates(organization_id=organization_id, since=since, before=None, max_recipients=max_recipients)
-            stale = ReplyOwed.objects.filter(organization_id=organization_id, user_id=user_id)
-            if scope is not None and contact_ids is not None:
-                base = base.filter(pk__in=scope)
-                stale = stale.filter(Q(interaction_id__in=scope) | Q(sender_contact_id__in=list(contact_ids)))
+            base = _candidates(
+                organization_id=organization_id, since=since, before=None, max_recipients=max_recipients
+            ).filter(emails_in_scope)
+            stale = ReplyOwed.objects.filter(rows_in_scope, organization_id=organization_id, user_id=user_id)
             rows = [
                 ReplyOwed(
                     organization_id=organization_id,
@@ -509,6 +414,17 @@ def replies_owed_reps_of(
     return {rep for rep in reps if rep is not None}
 
 
+def _due(*, organization_id: int, now: datetime.datetime, working_days: int | None) -> QuerySet[ReplyOwed]:
+    """Stored rows owed a reply now: past their working days' grace, inside the look-back window."""
+    if working_days is None:
+        working_days, _ = reply_policy(organization_id=organization_id)
+    return ReplyOwed.objects.filter(
+        organization_id=organization_id,
+        occurred_at__gte=now - LOOK_BACK,
+        occurred_at__lt=working_days_before(now, working_days),
+    )
+
+
 def replies_owed_listed(
     *,
     organization_id: int,
@@ -522,15 +438,9 @@ def replies_owed_listed(
 
     ``hidden`` is a condition on the ``ReplyOwed`` rows (what the rep snoozed or dismissed).
     """
-    if working_days is None:
-        working_days, _ = reply_policy(organization_id=organization_id)
     rows = (
-        ReplyOwed.objects.filter(
-            organization_id=organization_id,
-            user_id=user_id,
-            occurred_at__gte=now - LOOK_BACK,
-            occurred_at__lt=working_days_before(now, working_days),
-        )
+        _due(organization_id=organization_id, now=now, working_days=working_days)
+        .filter(user_id=user_id)
         .select_related("interaction")
         .order_by("occurred_at", "interaction_id")
     )
@@ -550,21 +460,15 @@ def replies_owed_tally(
 ) -> dict[int, int]:
     """Threads owed a reply per rep from the stored lists (every rep of ``user_ids`` is a key).
 
-    One aggregate over the reps' rows; the same numbers ``replies_owed_counts`` computes from
-    the emails, as of the workers' last refresh. Like it, ignores what reps snoozed or dismissed.
+    One aggregate over the reps' rows, as of the workers' last refresh; ignores what reps
+    snoozed or dismissed (a manager sees the replies actually outstanding).
     """
     counts = dict.fromkeys(user_ids, 0)
     if not user_ids:
         return counts
-    if working_days is None:
-        working_days, _ = reply_policy(organization_id=organization_id)
     rows = (
-        ReplyOwed.objects.filter(
-            organization_id=organization_id,
-            user_id__in=list(user_ids),
-            occurred_at__gte=now - LOOK_BACK,
-            occurred_at__lt=working_days_before(now, working_days),
-        )
+        _due(organization_id=organization_id, now=now, working_days=working_days)
+        .filter(user_id__in=list(user_ids))
         .values("user_id")
         .annotate(n=Count("id"))
         .order_by()

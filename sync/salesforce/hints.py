@@ -40,8 +40,8 @@ _CODE_HINTS = {
     "ENTITY_IS_DELETED": "The record was deleted in Salesforce: restore it from the recycle bin or unlink it.",
     "INVALID_CROSS_REFERENCE_KEY": "A related record (Account, Contact or Lead) is missing in Salesforce: "
     "retry after it syncs, or fix that record's error first.",
-    "INACTIVE_OWNER_OR_USER": "The rep's Salesforce user was deactivated: the next pull looks the members up "
-    "again and unlinks them (their activity then goes to the integration user); the record is retried after it.",
+    "INACTIVE_OWNER_OR_USER": "The rep's Salesforce user was deactivated: the next push or pull looks the "
+    "members up again and unlinks them (their activity then goes to the integration user); the record is retried after it.",
 }
 
 

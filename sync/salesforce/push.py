@@ -370,7 +370,7 @@ class Recorder:
         fields = [str(f) for f in first.get("fields") or []]
         if code == INACTIVE_OWNER:
             # The rep's Salesforce user was deactivated since the daily lookup: look the members
-            # up again with the next pull (it unlinks them), and retry after it.
+            # up again with the next push or pull (it unlinks them), and retry after it.
             SalesforceConnection.objects.filter(organization_id=self.organization_id).update(users_checked_at=None)
             self.retry(entry, code=code, message=message)
         elif is_transient_record_error(code, message):
